@@ -1,0 +1,66 @@
+#include <iostream>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "model_flags.h"
+
+namespace amkd::app {
+namespace {
+
+// "5GB", "200MB", "1GiB", "4096" -> bytes.
+uint64_t parse_size(const std::string& text) {
+  static const std::regex re(R"(\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]?i?B?)\s*)", std::regex::icase);
+  std::smatch m;
+  if (!std::regex_match(text, m, re))
+    throw InputError(fmt::format("--max-shard-size: '{}' is not a size like 5GB or 500MB", text));
+  const double value = std::stod(m[1]);
+  std::string unit = m[2];
+  for (auto& c : unit) c = static_cast<char>(std::toupper(c));
+  const double base = unit.find('I') != std::string::npos ? 1024.0 : 1000.0;
+  double scale = 1;
+  if (!unit.empty() && unit[0] != 'B') scale = std::pow(base, std::string("KMGT").find(unit[0]) + 1);
+  if (value * scale < 1) throw InputError("--max-shard-size must be at least one byte");
+  return static_cast<uint64_t>(value * scale);
+}
+
+}  // namespace
+
+Command add_convert_command(CLI::App& root) {
+  struct Options {
+    std::string model, output, dtype, max_shard = "5GB";
+    RecipeFlags recipe;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cli = root.add_subcommand("convert", "re-save a checkpoint in the Hugging Face layout (dtype, shards)");
+  cli->add_option("--model", o->model, "Hugging Face model directory to read (sets model.path)");
+  cli->add_option("--output", o->output, "directory to write (replaced atomically)")->required();
+  cli->add_option("--dtype", o->dtype, "stored dtype fp32|bf16|fp16 (default: as loaded, model.dtype)");
+  cli->add_option("--max-shard-size", o->max_shard, "above this, write shards and an index")->capture_default_str();
+  o->recipe.add_to(cli);
+  cli->footer(
+      "Examples:\n"
+      "  amkd convert --model teacher --output teacher-bf16 --dtype bf16\n"
+      "  amkd convert --model big --output big-sharded --max-shard-size 2GB");
+  return {cli, [o]() {
+            std::vector<std::string> flags;
+            if (!o->model.empty()) flags.push_back("model.path=" + yaml_quote(o->model));
+            if (!o->dtype.empty()) flags.push_back("model.dtype=" + yaml_quote(o->dtype));
+            Recipe recipe = o->recipe.resolve(flags);
+            if (o->recipe.dump) {
+              std::cout << dump_recipe(recipe);
+              return 0;
+            }
+            if (recipe.model.path.empty()) throw InputError("convert: give --model DIR (or model.path)");
+            SaveOptions save;
+            save.source_dir = recipe.model.path;
+            save.max_shard_bytes = parse_size(o->max_shard);
+            CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
+            save_model(*model, o->output, save);
+            std::cerr << fmt::format("wrote {} ({}) from {}\n", o->output, recipe.model.dtype, recipe.model.path);
+            return 0;
+          }};
+}
+
+}  // namespace amkd::app

@@ -1,0 +1,58 @@
+#include <chrono>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "command.h"
+#include "model/score.h"
+#include "model_flags.h"
+
+namespace amkd::app {
+
+Command add_score_command(CLI::App& root) {
+  struct Options {
+    std::string model, input, output, dtype, device;
+    int64_t batch_tokens = 4096;
+    RecipeFlags recipe;
+  };
+  auto o = std::make_shared<Options>();
+  CLI::App* cli = root.add_subcommand("score", "per-token log-probabilities of token ids under a model");
+  cli->add_option("--model", o->model, "Hugging Face model directory (sets model.path)");
+  cli->add_option("--input", o->input, "JSONL, one {\"ids\": [...]} per line")->required()->check(CLI::ExistingFile);
+  cli->add_option("--output", o->output, "JSONL written: each input line plus \"logprobs\"")->required();
+  cli->add_option("--dtype", o->dtype, "compute dtype fp32|bf16|fp16 (sets model.dtype)");
+  cli->add_option("--device", o->device, "cpu or cuda[:N] (sets model.device)");
+  cli->add_option("--batch-tokens", o->batch_tokens, "padded tokens per forward pass")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  o->recipe.add_to(cli);
+  cli->footer(
+      "Output: logprobs[i] = log p(ids[i+1] | ids[0..i]), one number fewer than ids.\n"
+      "Examples:\n"
+      "  amkd score --model runs/student --input ids.jsonl --output scored.jsonl\n"
+      "  amkd score --model teacher --input ids.jsonl --output t.jsonl --dtype bf16 --device cuda");
+  return {cli, [o]() {
+            std::vector<std::string> flags;
+            if (!o->model.empty()) flags.push_back("model.path=" + yaml_quote(o->model));
+            if (!o->dtype.empty()) flags.push_back("model.dtype=" + yaml_quote(o->dtype));
+            if (!o->device.empty()) flags.push_back("model.device=" + yaml_quote(o->device));
+            Recipe recipe = o->recipe.resolve(flags);
+            if (o->recipe.dump) {
+              std::cout << dump_recipe(recipe);
+              return 0;
+            }
+            if (recipe.model.path.empty()) throw InputError("score: give --model DIR (or model.path)");
+            const auto start = std::chrono::steady_clock::now();
+            CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
+            ScoreOptions options;
+            options.max_batch_tokens = o->batch_tokens;
+            const int64_t n = score_jsonl(*model, o->input, o->output, options);
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::cerr << fmt::format("scored {} sequences with {} ({}) in {:.2f}s -> {}\n", n, recipe.model.path,
+                                     recipe.model.dtype, seconds, o->output);
+            return 0;
+          }};
+}
+
+}  // namespace amkd::app

@@ -1,0 +1,21 @@
+#pragma once
+// Validation rules attached to recipe fields. A rule returns an empty string when the value is
+// fine, otherwise what was expected ("a number > 0").
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace amkd {
+
+template <class T>
+using Rule = std::function<std::string(const T&)>;
+
+Rule<double> positive();
+Rule<double> non_negative();
+Rule<double> unit_interval();  // [0, 1]
+Rule<std::string> one_of(std::vector<std::string> choices);
+Rule<std::string> device_name();
+Rule<std::vector<double>> pair_in_unit_interval();  // two numbers in [0, 1)
+
+}  // namespace amkd

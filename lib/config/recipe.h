@@ -1,0 +1,92 @@
+#pragma once
+// The recipe: one typed struct per YAML section. Each struct lists its keys once, in visit(),
+// and that list drives loading (with validation), --dump-config and the README reference.
+// Sections arrive with their features; later commands add theirs here.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/field_rules.h"
+
+namespace amkd {
+
+struct ModelSection {
+  std::string path;
+  std::string dtype = "fp32";
+  std::string device = "cpu";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("path", path, "Hugging Face checkpoint directory (config.json + safetensors)");
+    v.field("dtype", dtype, "compute dtype: fp32, bf16 or fp16", one_of({"fp32", "bf16", "fp16"}));
+    v.field("device", device, "cpu, cuda or cuda:N", device_name());
+  }
+};
+
+struct OptimSection {
+  double lr = 5e-4;
+  std::vector<double> betas = {0.9, 0.999};
+  double eps = 1e-8;
+  double weight_decay = 0.01;
+  double grad_clip = 1.0;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("lr", lr, "peak learning rate (AdamW)", positive());
+    v.field("betas", betas, "AdamW beta1 and beta2, each in [0, 1)", pair_in_unit_interval());
+    v.field("eps", eps, "AdamW epsilon", positive());
+    v.field("weight_decay", weight_decay, "decoupled weight decay (not applied to norms and biases)",
+            non_negative());
+    v.field("grad_clip", grad_clip, "max global gradient norm; 0 disables clipping", non_negative());
+  }
+};
+
+struct ScheduleSection {
+  std::string type = "cosine";
+  int64_t warmup_steps = 0;
+  double min_lr_ratio = 0.0;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("type", type, "learning-rate schedule: constant, linear or cosine",
+            one_of({"constant", "linear", "cosine"}));
+    v.field("warmup_steps", warmup_steps, "linear warm-up steps from 0 to optim.lr", non_negative());
+    v.field("min_lr_ratio", min_lr_ratio, "final learning rate as a fraction of optim.lr", unit_interval());
+  }
+};
+
+struct TrainSection {
+  int64_t seed = 42;
+  int64_t batch_size = 8;
+  int64_t grad_accum = 1;
+  std::string output_dir = "runs/amkd";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("seed", seed, "seed of every random generator the run owns", non_negative());
+    v.field("batch_size", batch_size, "sequences per micro-batch", positive());
+    v.field("grad_accum", grad_accum, "micro-batches per optimizer step", positive());
+    v.field("output_dir", output_dir, "where checkpoints and metrics are written");
+  }
+};
+
+struct Recipe {
+  ModelSection model;    // the model a single-model command works on (score, inspect, sft)
+  ModelSection teacher;  // distillation: the frozen teacher
+  ModelSection student;  // distillation: the model being trained
+  OptimSection optim;
+  ScheduleSection schedule;
+  TrainSection train;
+
+  template <class V>
+  void visit(V& v) {
+    v.section("model", model, "the model of single-model commands");
+    v.section("teacher", teacher, "the frozen teacher of a distillation run");
+    v.section("student", student, "the student of a distillation run");
+    v.section("optim", optim, "optimizer (AdamW)");
+    v.section("schedule", schedule, "learning-rate schedule");
+    v.section("train", train, "training loop");
+  }
+};
+
+}  // namespace amkd

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Bad input of every kind: exit code 2, one message naming the problem, no crash, and nothing
+# already on disk damaged.
+source "$(dirname "$0")/../lib.sh"
+w="$(scratch bad_input)"
+good="$REF/qwen2"
+
+# expect_input_error NAME MESSAGE-SUBSTRING -- amkd args...
+expect_input_error() {
+  local name="$1" want="$2"; shift 3
+  set +e
+  "$AMKD_BIN" "$@" >"$w/$name.out" 2>"$w/$name.err"
+  local rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || { cat "$w/$name.err"; fail "$name: exit code $rc, expected 2"; }
+  grep -qF -- "$want" "$w/$name.err" || { cat "$w/$name.err"; fail "$name: message lacks '$want'"; }
+  if grep -qiE "terminate called|stack trace|Exception raised from|segmentation" "$w/$name.err"; then
+    cat "$w/$name.err"; fail "$name: crash-like output"
+  fi
+  echo "ok  $name: $(head -n 3 "$w/$name.err" | tr '\n' ' ')"
+}
+
+# broken_model NAME PYTHON: a copy of the good model whose files the Python snippet edits.
+# The snippet sees `st` (path of model.safetensors), `cfg` (path of config.json),
+# `header`/`data` (the parsed safetensors header and data bytes) and `save(header, data)`.
+broken_model() {
+  local dir="$w/$1"
+  rm -rf "$dir"; cp -r "$good" "$dir"
+  "$AMKD_PYTHON" - "$dir" "$2" <<'PY'
+import json, struct, sys
+d, code = sys.argv[1], sys.argv[2]
+st, cfg = d + "/model.safetensors", d + "/config.json"
+raw = open(st, "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header, data = json.loads(raw[8:8 + n]), raw[8 + n:]
+def save(h, body, length=None):
+    text = json.dumps(h).encode()
+    open(st, "wb").write(struct.pack("<Q", len(text) if length is None else length) + text + body)
+def first_tensor():
+    return next(k for k in header if k != "__metadata__")
+exec(code)
+PY
+  echo "$dir"
+}
+
+in="$REF/qwen2/input.jsonl"
+m=$(broken_model truncated 'open(st, "wb").write(raw[:5])')
+expect_input_error truncated "truncated" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model header_too_long 'save(header, data, length=len(raw) * 2)')
+expect_input_error header_too_long "larger than the file" -- inspect "$m"
+m=$(broken_model cut_data 'open(st, "wb").write(raw[:len(raw) - 100])')
+expect_input_error cut_data "reach past the data section" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model overlap '
+names = [k for k in header if k != "__metadata__"]
+a, b = header[names[0]], header[names[1]]
+size = b["data_offsets"][1] - b["data_offsets"][0]
+b["data_offsets"] = [a["data_offsets"][0], a["data_offsets"][0] + size]
+save(header, data)')
+expect_input_error overlap "overlap" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model out_of_range '
+t = header[first_tensor()]
+t["data_offsets"] = [len(data) + 8, len(data) + 8]
+t["shape"] = [0] * len(t["shape"])
+save(header, data)')
+expect_input_error out_of_range "reach past the data section" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model unknown_dtype 'header[first_tensor()]["dtype"] = "F12"; save(header, data)')
+expect_input_error unknown_dtype "unknown dtype 'F12'" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model shape_bytes 'header[first_tensor()]["shape"][0] += 1; save(header, data)')
+expect_input_error shape_bytes "bytes but data_offsets span" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model missing_tensor '
+name = "model.layers.1.mlp.up_proj.weight"
+del header[name]
+save(header, data)')
+expect_input_error missing_tensor "missing tensors (1)" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+grep -qF "model.layers.1.mlp.up_proj.weight" "$w/missing_tensor.err" || fail "missing tensor not named"
+m=$(broken_model extra_tensor '
+header["model.layers.9.extra.weight"] = {"dtype": "F32", "shape": [1], "data_offsets": [len(data), len(data) + 4]}
+save(header, data + b"\0\0\0\0")')
+expect_input_error extra_tensor "unexpected tensors (1)" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model config_not_json 'open(cfg, "w").write("{\"model_type\": \"qwen2\",")')
+expect_input_error config_not_json "config.json: not valid JSON" -- inspect "$m"
+m=$(broken_model config_missing_field '
+c = json.load(open(cfg)); del c["num_hidden_layers"]; json.dump(c, open(cfg, "w"))')
+expect_input_error config_missing_field "missing required field 'num_hidden_layers'" -- inspect "$m"
+m=$(broken_model config_bad_type '
+c = json.load(open(cfg)); c["model_type"] = "mamba"; json.dump(c, open(cfg, "w"))')
+expect_input_error config_unknown_type "model_type 'mamba' is not supported" -- inspect "$m"
+
+# Recipes.
+printf 'train:\n  batch_size: many\n' >"$w/wrong_type.yaml"
+expect_input_error recipe_wrong_type "wrong_type.yaml:2: train.batch_size: expected an integer, found 'many'" -- \
+  inspect "$good" --recipe "$w/wrong_type.yaml"
+printf 'optim:\n  learning_rate: 0.1\n' >"$w/unknown_key.yaml"
+expect_input_error recipe_unknown_key "unknown key 'optim.learning_rate'" -- inspect "$good" --recipe "$w/unknown_key.yaml"
+printf 'optim:\n  lr: -5e-4\n' >"$w/negative_lr.yaml"
+expect_input_error recipe_negative_lr "optim.lr: expected a number > 0, found -0.0005" -- \
+  score --model "$good" --input "$in" --output "$w/o.jsonl" --recipe "$w/negative_lr.yaml"
+expect_input_error set_bad_dtype "model.dtype: expected one of fp32, bf16, fp16, found fp8" -- \
+  score --model "$good" --input "$in" --output "$w/o.jsonl" --dtype fp8
+
+# Data lines and flags.
+printf '{"ids": [1, 2, 3]}\n{"ids": [1, "x"]}\n' >"$w/bad_ids.jsonl"
+expect_input_error bad_ids_line "bad_ids.jsonl:2: ids holds \"x\"" -- score --model "$good" --input "$w/bad_ids.jsonl" --output "$w/o.jsonl"
+printf '{"ids": [1, 99999]}\n' >"$w/oov.jsonl"
+expect_input_error out_of_vocab "token id 99999 is outside the vocabulary" -- score --model "$good" --input "$w/oov.jsonl" --output "$w/o.jsonl"
+printf 'not json\n' >"$w/not_json.jsonl"
+expect_input_error not_json_line "not_json.jsonl:1: not valid JSON" -- score --model "$good" --input "$w/not_json.jsonl" --output "$w/o.jsonl"
+expect_input_error unknown_flag "--frobnicate" -- inspect "$good" --frobnicate
+expect_input_error no_model_dir "model directory does not exist" -- inspect "$w/does-not-exist"
+
+# Nothing on disk is damaged: a failing run leaves an existing output file as it was.
+echo "precious" >"$w/keep.jsonl"
+expect_input_error keep_output "ids holds" -- score --model "$good" --input "$w/bad_ids.jsonl" --output "$w/keep.jsonl"
+[ "$(cat "$w/keep.jsonl")" = "precious" ] || fail "existing output was overwritten by a failing run"
+echo "all bad inputs refused cleanly"
