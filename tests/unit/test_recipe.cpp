@@ -114,3 +114,14 @@ TEST_CASE("every recipe key is documented with type and default", "[recipe]") {
   }
   CHECK(docs.front().key == "model.path");
 }
+
+TEST_CASE("README's recipe reference lists every key with its type and default", "[recipe][docs]") {
+  std::ifstream in(test::source_dir() / "README.md");
+  const std::string readme{std::istreambuf_iterator<char>(in), {}};
+  std::string table = "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& d : describe_recipe()) table += "| `" + d.key + "` | " + d.type + " | `" + d.default_value + "` | " + d.doc + " |\n";
+  const bool found = readme.find(table) != std::string::npos;
+  if (!found) std::ofstream(test::work_dir() / "recipe_reference.md") << table;
+  INFO("README.md must contain the table written to " << (test::work_dir() / "recipe_reference.md").string());
+  CHECK(found);
+}

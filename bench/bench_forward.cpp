@@ -1,0 +1,34 @@
+// C++ half of scripts/bench_forward.sh: times amkd's full forward (all-position logits, no KV
+// cache, fp32, inference mode) on random ids, the same work transformers' eager forward does.
+#include <chrono>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "model/checkpoint.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"amkd forward benchmark"};
+  std::string dir;
+  int64_t batch = 4, seq = 128, iters = 5, threads = 2;
+  app.add_option("model", dir)->required();
+  app.add_option("--batch", batch);
+  app.add_option("--seq", seq);
+  app.add_option("--iters", iters);
+  app.add_option("--threads", threads);
+  CLI11_PARSE(app, argc, argv);
+  torch::set_num_threads(static_cast<int>(threads));
+  amkd::CausalLM model = amkd::load_model(dir);
+  c10::InferenceMode inference;
+  torch::manual_seed(0);
+  torch::Tensor ids = torch::randint(0, model->config().vocab_size, {batch, seq}, torch::kLong);
+  for (int i = 0; i < 2; ++i) model->forward(ids);  // warm-up, as the Python side
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < iters; ++i) model->forward(ids);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << fmt::format(R"({{"impl": "amkd", "tokens_per_s": {}, "batch": {}, "seq": {}}})",
+                           static_cast<double>(batch * seq * iters) / seconds, batch, seq)
+            << std::endl;
+}
