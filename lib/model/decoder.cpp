@@ -7,6 +7,10 @@
 #include "common/errors.h"
 #include "model/rope.h"
 
+#ifdef AMKD_WITH_CUDA
+#include "rms_norm.h"
+#endif
+
 namespace amkd {
 namespace {
 
@@ -150,6 +154,10 @@ torch::Tensor CausalLMImpl::norm(const torch::Tensor& x, const torch::Tensor& w,
   if (config_.family == Family::kGpt2) {
     return torch::layer_norm(x, {x.size(-1)}, w, b, config_.norm_eps);
   }
+#ifdef AMKD_WITH_CUDA
+  // The fused kernel has no backward: it serves inference (scoring, sampling, the teacher).
+  if (x.is_cuda() && !torch::GradMode::is_enabled()) return cuda::rms_norm(x, w, config_.norm_eps);
+#endif
   // RMSNorm as transformers: statistics in fp32, scaled in the input dtype.
   torch::Tensor xf = x.to(torch::kFloat32);
   xf = xf * torch::rsqrt(xf.pow(2).mean(-1, true) + config_.norm_eps);
