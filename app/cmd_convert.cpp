@@ -20,7 +20,8 @@ uint64_t parse_size(const std::string& text) {
   for (auto& c : unit) c = static_cast<char>(std::toupper(c));
   const double base = unit.find('I') != std::string::npos ? 1024.0 : 1000.0;
   double scale = 1;
-  if (!unit.empty() && unit[0] != 'B') scale = std::pow(base, std::string("KMGT").find(unit[0]) + 1);
+  if (!unit.empty() && unit[0] != 'B')
+    scale = std::pow(base, std::string("KMGT").find(unit[0]) + 1);
   if (value * scale < 1) throw InputError("--max-shard-size must be at least one byte");
   return static_cast<uint64_t>(value * scale);
 }
@@ -33,11 +34,14 @@ Command add_convert_command(CLI::App& root) {
     RecipeFlags recipe;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cli = root.add_subcommand("convert", "re-save a checkpoint in the Hugging Face layout (dtype, shards)");
+  CLI::App* cli = root.add_subcommand(
+      "convert", "re-save a checkpoint in the Hugging Face layout (dtype, shards)");
   cli->add_option("--model", o->model, "Hugging Face model directory to read (sets model.path)");
   cli->add_option("--output", o->output, "directory to write (replaced atomically)")->required();
-  cli->add_option("--dtype", o->dtype, "stored dtype fp32|bf16|fp16 (default: as loaded, model.dtype)");
-  cli->add_option("--max-shard-size", o->max_shard, "above this, write shards and an index")->capture_default_str();
+  cli->add_option("--dtype", o->dtype,
+                  "stored dtype fp32|bf16|fp16 (default: as loaded, model.dtype)");
+  cli->add_option("--max-shard-size", o->max_shard, "above this, write shards and an index")
+      ->capture_default_str();
   o->recipe.add_to(cli);
   cli->footer(
       "Examples:\n"
@@ -52,13 +56,15 @@ Command add_convert_command(CLI::App& root) {
               std::cout << dump_recipe(recipe);
               return 0;
             }
-            if (recipe.model.path.empty()) throw InputError("convert: give --model DIR (or model.path)");
+            if (recipe.model.path.empty())
+              throw InputError("convert: give --model DIR (or model.path)");
             SaveOptions save;
             save.source_dir = recipe.model.path;
             save.max_shard_bytes = parse_size(o->max_shard);
             CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
             save_model(*model, o->output, save);
-            std::cerr << fmt::format("wrote {} ({}) from {}\n", o->output, recipe.model.dtype, recipe.model.path);
+            std::cerr << fmt::format("wrote {} ({}) from {}\n", o->output, recipe.model.dtype,
+                                     recipe.model.path);
             return 0;
           }};
 }

@@ -12,7 +12,8 @@ Command add_inspect_command(CLI::App& root) {
     RecipeFlags recipe;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cli = root.add_subcommand("inspect", "architecture, sizes, parameter count, dtype and tokenizer of a checkpoint");
+  CLI::App* cli = root.add_subcommand(
+      "inspect", "architecture, sizes, parameter count, dtype and tokenizer of a checkpoint");
   cli->add_option("dir", o->dir, "Hugging Face model directory (sets model.path)");
   cli->add_flag("--json", o->json, "print one JSON object instead of text");
   o->recipe.add_to(cli);
@@ -28,7 +29,8 @@ Command add_inspect_command(CLI::App& root) {
               std::cout << dump_recipe(recipe);
               return 0;
             }
-            if (recipe.model.path.empty()) throw InputError("inspect: give a model directory (DIR or model.path)");
+            if (recipe.model.path.empty())
+              throw InputError("inspect: give a model directory (DIR or model.path)");
             auto info = inspect_checkpoint(recipe.model.path);
             std::cout << (o->json ? info.dump(2) + "\n" : format_inspection(info));
             return 0;

@@ -16,10 +16,14 @@ Command add_score_command(CLI::App& root) {
     RecipeFlags recipe;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* cli = root.add_subcommand("score", "per-token log-probabilities of token ids under a model");
+  CLI::App* cli =
+      root.add_subcommand("score", "per-token log-probabilities of token ids under a model");
   cli->add_option("--model", o->model, "Hugging Face model directory (sets model.path)");
-  cli->add_option("--input", o->input, "JSONL, one {\"ids\": [...]} per line")->required()->check(CLI::ExistingFile);
-  cli->add_option("--output", o->output, "JSONL written: each input line plus \"logprobs\"")->required();
+  cli->add_option("--input", o->input, "JSONL, one {\"ids\": [...]} per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cli->add_option("--output", o->output, "JSONL written: each input line plus \"logprobs\"")
+      ->required();
   cli->add_option("--dtype", o->dtype, "compute dtype fp32|bf16|fp16 (sets model.dtype)");
   cli->add_option("--device", o->device, "cpu or cuda[:N] (sets model.device)");
   cli->add_option("--batch-tokens", o->batch_tokens, "padded tokens per forward pass")
@@ -41,7 +45,8 @@ Command add_score_command(CLI::App& root) {
               std::cout << dump_recipe(recipe);
               return 0;
             }
-            if (recipe.model.path.empty()) throw InputError("score: give --model DIR (or model.path)");
+            if (recipe.model.path.empty())
+              throw InputError("score: give --model DIR (or model.path)");
             const auto start = std::chrono::steady_clock::now();
             CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
             ScoreOptions options;
@@ -49,8 +54,8 @@ Command add_score_command(CLI::App& root) {
             const int64_t n = score_jsonl(*model, o->input, o->output, options);
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::cerr << fmt::format("scored {} sequences with {} ({}) in {:.2f}s -> {}\n", n, recipe.model.path,
-                                     recipe.model.dtype, seconds, o->output);
+            std::cerr << fmt::format("scored {} sequences with {} ({}) in {:.2f}s -> {}\n", n,
+                                     recipe.model.path, recipe.model.dtype, seconds, o->output);
             return 0;
           }};
 }

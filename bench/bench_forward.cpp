@@ -3,9 +3,9 @@
 #include <chrono>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <torch/torch.h>
+#include <CLI/CLI.hpp>
 
 #include "model/checkpoint.h"
 
@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 2; ++i) model->forward(ids);  // warm-up, as the Python side
   const auto start = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < iters; ++i) model->forward(ids);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << fmt::format(R"({{"impl": "amkd", "tokens_per_s": {}, "batch": {}, "seq": {}}})",
                            static_cast<double>(batch * seq * iters) / seconds, batch, seq)
             << std::endl;

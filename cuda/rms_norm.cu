@@ -8,12 +8,12 @@
 #include <string>
 
 // Wraps a CUDA call: a failure names the call and where it happened.
-#define AMKD_CUDA_CHECK(expr)                                                                  \
-  do {                                                                                         \
-    cudaError_t err_ = (expr);                                                                 \
-    if (err_ != cudaSuccess)                                                                   \
-      throw std::runtime_error(std::string(#expr " failed at " __FILE__ ":") +                 \
-                               std::to_string(__LINE__) + ": " + cudaGetErrorString(err_));    \
+#define AMKD_CUDA_CHECK(expr)                                                               \
+  do {                                                                                      \
+    cudaError_t err_ = (expr);                                                              \
+    if (err_ != cudaSuccess)                                                                \
+      throw std::runtime_error(std::string(#expr " failed at " __FILE__ ":") +              \
+                               std::to_string(__LINE__) + ": " + cudaGetErrorString(err_)); \
   } while (0)
 
 namespace amkd::cuda {

@@ -16,7 +16,9 @@ Rule<double> non_negative() {
 }
 
 Rule<double> unit_interval() {
-  return [](const double& v) { return v >= 0 && v <= 1 ? std::string() : std::string("a number in [0, 1]"); };
+  return [](const double& v) {
+    return v >= 0 && v <= 1 ? std::string() : std::string("a number in [0, 1]");
+  };
 }
 
 Rule<std::string> one_of(std::vector<std::string> choices) {

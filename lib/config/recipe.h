@@ -35,9 +35,10 @@ struct OptimSection {
     v.field("lr", lr, "peak learning rate (AdamW)", positive());
     v.field("betas", betas, "AdamW beta1 and beta2, each in [0, 1)", pair_in_unit_interval());
     v.field("eps", eps, "AdamW epsilon", positive());
-    v.field("weight_decay", weight_decay, "decoupled weight decay (not applied to norms and biases)",
+    v.field("weight_decay", weight_decay,
+            "decoupled weight decay (not applied to norms and biases)", non_negative());
+    v.field("grad_clip", grad_clip, "max global gradient norm; 0 disables clipping",
             non_negative());
-    v.field("grad_clip", grad_clip, "max global gradient norm; 0 disables clipping", non_negative());
   }
 };
 
@@ -50,8 +51,10 @@ struct ScheduleSection {
   void visit(V& v) {
     v.field("type", type, "learning-rate schedule: constant, linear or cosine",
             one_of({"constant", "linear", "cosine"}));
-    v.field("warmup_steps", warmup_steps, "linear warm-up steps from 0 to optim.lr", non_negative());
-    v.field("min_lr_ratio", min_lr_ratio, "final learning rate as a fraction of optim.lr", unit_interval());
+    v.field("warmup_steps", warmup_steps, "linear warm-up steps from 0 to optim.lr",
+            non_negative());
+    v.field("min_lr_ratio", min_lr_ratio, "final learning rate as a fraction of optim.lr",
+            unit_interval());
   }
 };
 

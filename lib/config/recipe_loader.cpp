@@ -1,12 +1,14 @@
 #include "config/recipe_loader.h"
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <type_traits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "common/did_you_mean.h"
@@ -35,11 +37,16 @@ const char* short_type_name() {
 
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Null: return "nothing (null)";
-    case YAML::NodeType::Scalar: return fmt::format("'{}'", n.Scalar());
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    default: return "an undefined value";
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    case YAML::NodeType::Scalar:
+      return fmt::format("'{}'", n.Scalar());
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "an undefined value";
   }
 }
 
@@ -76,8 +83,8 @@ std::string render(const T& v) {
         plain = n.IsScalar() && n.Tag() == "?" && n.Scalar() == v;
         double d;
         bool b;
-        plain = plain && !YAML::convert<double>::decode(n, d) && !YAML::convert<bool>::decode(n, b) &&
-                v != "null" && v != "~";
+        plain = plain && !YAML::convert<double>::decode(n, d) &&
+                !YAML::convert<bool>::decode(n, b) && v != "null" && v != "~";
       } catch (const YAML::Exception&) {
         plain = false;
       }
@@ -120,28 +127,32 @@ struct Problems {
     if (m.is_null() || file.empty()) return file.empty() ? "recipe" : file;
     return fmt::format("{}:{}", file, m.line + 1);
   }
-  void add(const std::string& path, const YAML::Node& n, const std::string& expected, const std::string& found) {
+  void add(const std::string& path, const YAML::Node& n, const std::string& expected,
+           const std::string& found) {
     if (from_flags.count(path))  // the location already names the key
       lines.push_back(fmt::format("--set {}: expected {}, found {}", path, expected, found));
     else
-      lines.push_back(fmt::format("{}: {}: expected {}, found {}", where(path, n), path, expected, found));
+      lines.push_back(
+          fmt::format("{}: {}: expected {}, found {}", where(path, n), path, expected, found));
   }
   void unknown(const std::string& path, const YAML::Node& key, const std::string& name,
                const std::vector<std::string>& known) {
     std::string hint = did_you_mean(name, known);
     lines.push_back(fmt::format("{}: unknown key '{}'{}", where(path, key), path,
-                                hint.empty() ? fmt::format(" (known here: {})", fmt::join(known, ", "))
-                                             : fmt::format(" (did you mean '{}'?)", hint)));
+                                hint.empty()
+                                    ? fmt::format(" (known here: {})", fmt::join(known, ", "))
+                                    : fmt::format(" (did you mean '{}'?)", hint)));
   }
 };
 
-void check_unknown(const YAML::Node& map, const std::string& prefix, const std::vector<std::string>& known,
-                   Problems& problems) {
+void check_unknown(const YAML::Node& map, const std::string& prefix,
+                   const std::vector<std::string>& known, Problems& problems) {
   for (auto it = map.begin(); it != map.end(); ++it) {
     const YAML::Node& key = it->first;
     if (!key.IsScalar()) {
       problems.lines.push_back(fmt::format("{}: a key under '{}' is not a plain name",
-                                           problems.where(prefix, key), prefix.empty() ? "(top)" : prefix));
+                                           problems.where(prefix, key),
+                                           prefix.empty() ? "(top)" : prefix));
       continue;
     }
     const std::string name = key.Scalar();
@@ -289,10 +300,13 @@ Recipe load_recipe(const RecipeSource& source) {
   problems.file = source.path;
   YAML::Node root;
   if (!source.path.empty()) {
+    std::ifstream in(source.path, std::ios::binary);
+    if (!in) throw InputError(fmt::format("{}: cannot read recipe file", source.path));
+    const std::string text{std::istreambuf_iterator<char>(in), {}};
     try {
-      root = YAML::LoadFile(source.path);
-    } catch (const YAML::BadFile&) {
-      throw InputError(fmt::format("{}: cannot read recipe file", source.path));
+      root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+      throw InputError(fmt::format("{}:{}: YAML nested too deeply", source.path, e.mark.line + 1));
     } catch (const YAML::Exception& e) {
       throw InputError(fmt::format("{}:{}:{}: not valid YAML: {}", source.path, e.mark.line + 1,
                                    e.mark.column + 1, e.msg));
@@ -300,7 +314,8 @@ Recipe load_recipe(const RecipeSource& source) {
   }
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap())
-    throw InputError(fmt::format("{}: a recipe is a mapping of sections, found {}", source.path, describe(root)));
+    throw InputError(fmt::format("{}: a recipe is a mapping of sections, found {}", source.path,
+                                 describe(root)));
   for (const auto& text : source.overrides) apply_override(root, text, problems);
 
   Recipe recipe;

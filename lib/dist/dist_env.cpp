@@ -14,7 +14,8 @@ int int_var(const EnvLookup& getenv, const char* name, int min) {
   char* end = nullptr;
   const long x = v == nullptr ? 0 : std::strtol(v, &end, 10);
   if (v == nullptr || *v == '\0' || *end != '\0' || x < min || x > 1 << 30)
-    throw InputError(fmt::format("environment variable {}='{}' is not an integer >= {}", name, v ? v : "", min));
+    throw InputError(
+        fmt::format("environment variable {}='{}' is not an integer >= {}", name, v ? v : "", min));
   return static_cast<int>(x);
 }
 
@@ -26,7 +27,8 @@ std::string first_slurm_host(const std::string& nodelist) {
   if (bracket == std::string::npos || (comma != std::string::npos && comma < bracket))
     return nodelist.substr(0, comma);
   const size_t end = nodelist.find_first_of("-,]", bracket + 1);
-  if (end == std::string::npos) throw InputError(fmt::format("SLURM node list '{}' is malformed", nodelist));
+  if (end == std::string::npos)
+    throw InputError(fmt::format("SLURM node list '{}' is malformed", nodelist));
   return nodelist.substr(0, bracket) + nodelist.substr(bracket + 1, end - bracket - 1);
 }
 
@@ -42,16 +44,21 @@ DistEnv discover_dist_env(const EnvLookup& getenv) {
     env.world_size = int_var(getenv, "SLURM_NTASKS", 1);
     env.rank = int_var(getenv, "SLURM_PROCID", 0);
     env.local_rank = getenv("SLURM_LOCALID") ? int_var(getenv, "SLURM_LOCALID", 0) : 0;
-    const char* nodes = getenv("SLURM_STEP_NODELIST") ? getenv("SLURM_STEP_NODELIST") : getenv("SLURM_JOB_NODELIST");
-    if (nodes != nullptr && getenv("MASTER_ADDR") == nullptr) env.master_addr = first_slurm_host(nodes);
+    const char* nodes = getenv("SLURM_STEP_NODELIST") ? getenv("SLURM_STEP_NODELIST")
+                                                      : getenv("SLURM_JOB_NODELIST");
+    if (nodes != nullptr && getenv("MASTER_ADDR") == nullptr)
+      env.master_addr = first_slurm_host(nodes);
   } else {
     return env;
   }
   if (env.rank >= env.world_size)
-    throw InputError(fmt::format("rank {} is not below the world size {} ({})", env.rank, env.world_size, env.source));
-  if (const char* addr = getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0') env.master_addr = addr;
+    throw InputError(fmt::format("rank {} is not below the world size {} ({})", env.rank,
+                                 env.world_size, env.source));
+  if (const char* addr = getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0')
+    env.master_addr = addr;
   if (getenv("MASTER_PORT") != nullptr) env.master_port = int_var(getenv, "MASTER_PORT", 1);
-  if (env.master_port > 65535) throw InputError(fmt::format("MASTER_PORT {} is not a port", env.master_port));
+  if (env.master_port > 65535)
+    throw InputError(fmt::format("MASTER_PORT {} is not a port", env.master_port));
   return env;
 }
 

@@ -10,7 +10,8 @@ namespace {
 
 class NcclGroup : public ProcessGroup {
  public:
-  NcclGroup(DistEnv env, c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl) : ProcessGroup(std::move(env)), nccl_(std::move(nccl)) {}
+  NcclGroup(DistEnv env, c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl)
+      : ProcessGroup(std::move(env)), nccl_(std::move(nccl)) {}
 
   void all_reduce_sum(std::vector<torch::Tensor>& tensors) override {
     if (tensors.empty()) return;
@@ -35,10 +36,12 @@ class NcclGroup : public ProcessGroup {
 
 }  // namespace
 
-std::unique_ptr<ProcessGroup> create_nccl_group(const DistEnv& env, c10::intrusive_ptr<c10d::Store> store,
+std::unique_ptr<ProcessGroup> create_nccl_group(const DistEnv& env,
+                                                c10::intrusive_ptr<c10d::Store> store,
                                                 const torch::Device& device) {
   auto options = c10d::ProcessGroupNCCL::Options::create();
-  auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(std::move(store), env.rank, env.world_size, options);
+  auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(std::move(store), env.rank,
+                                                          env.world_size, options);
   nccl->setBoundDeviceId(device.has_index() ? device : torch::Device(torch::kCUDA, env.local_rank));
   return std::make_unique<NcclGroup>(env, std::move(nccl));
 }

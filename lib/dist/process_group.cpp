@@ -22,7 +22,8 @@ class SingleProcess : public ProcessGroup {
 // call's keys deletes them so the store does not grow.
 class StoreGroup : public ProcessGroup {
  public:
-  StoreGroup(DistEnv env, c10::intrusive_ptr<c10d::Store> store) : ProcessGroup(std::move(env)), store_(std::move(store)) {}
+  StoreGroup(DistEnv env, c10::intrusive_ptr<c10d::Store> store)
+      : ProcessGroup(std::move(env)), store_(std::move(store)) {}
 
   // Rank 0 serves the store: it stays until every rank has finished with it.
   ~StoreGroup() override {
@@ -41,15 +42,16 @@ class StoreGroup : public ProcessGroup {
     const std::string prefix = fmt::format("amkd/allreduce/{}/", call_++);
     std::vector<torch::Tensor> flat;
     for (auto& t : tensors) flat.push_back(t.detach().to(torch::kCPU).contiguous().view({-1}));
-    torch::Tensor mine = flat.empty() ? torch::empty({0}, torch::kUInt8) : torch::cat(flat).view(torch::kUInt8);
+    torch::Tensor mine =
+        flat.empty() ? torch::empty({0}, torch::kUInt8) : torch::cat(flat).view(torch::kUInt8);
     const uint8_t* bytes = mine.data_ptr<uint8_t>();
     store_->set(prefix + std::to_string(rank()), std::vector<uint8_t>(bytes, bytes + mine.numel()));
     torch::Tensor sum;
     for (int r = 0; r < world_size(); ++r) {
       std::vector<uint8_t> data = store_->get(prefix + std::to_string(r));
       if (static_cast<int64_t>(data.size()) != mine.numel())
-        throw std::runtime_error(fmt::format("all_reduce: rank {} sent {} bytes, rank {} has {}", r, data.size(),
-                                             rank(), mine.numel()));
+        throw std::runtime_error(fmt::format("all_reduce: rank {} sent {} bytes, rank {} has {}", r,
+                                             data.size(), rank(), mine.numel()));
       torch::Tensor part = torch::empty_like(mine);
       std::memcpy(part.data_ptr(), data.data(), data.size());
       part = part.view(flat.empty() ? torch::kFloat32 : flat[0].scalar_type());
@@ -87,8 +89,8 @@ std::unique_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const tor
   try {
     store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
   } catch (const std::exception& e) {
-    throw InputError(fmt::format("rank {}: cannot reach the rendezvous at {}:{} ({}): {}", env.rank, env.master_addr,
-                                 env.master_port, env.source, e.what()));
+    throw InputError(fmt::format("rank {}: cannot reach the rendezvous at {}:{} ({}): {}", env.rank,
+                                 env.master_addr, env.master_port, env.source, e.what()));
   }
   if (device.is_cuda()) {
 #ifdef AMKD_WITH_CUDA

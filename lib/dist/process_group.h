@@ -29,8 +29,9 @@ class ProcessGroup {
 
   // Rendezvous at env.master_addr:master_port (rank 0 serves the store). `device` picks the
   // backend: cuda -> NCCL (needs a CUDA build), cpu -> store-based reduction.
-  static std::unique_ptr<ProcessGroup> create(const DistEnv& env, const torch::Device& device,
-                                              std::chrono::milliseconds timeout = std::chrono::minutes(5));
+  static std::unique_ptr<ProcessGroup> create(
+      const DistEnv& env, const torch::Device& device,
+      std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
  protected:
   explicit ProcessGroup(DistEnv env) : env_(std::move(env)) {}
@@ -39,7 +40,8 @@ class ProcessGroup {
 
 #ifdef AMKD_WITH_CUDA
 // Defined in nccl_group.cpp.
-std::unique_ptr<ProcessGroup> create_nccl_group(const DistEnv& env, c10::intrusive_ptr<c10d::Store> store,
+std::unique_ptr<ProcessGroup> create_nccl_group(const DistEnv& env,
+                                                c10::intrusive_ptr<c10d::Store> store,
                                                 const torch::Device& device);
 #endif
 

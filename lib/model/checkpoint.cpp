@@ -1,10 +1,8 @@
 #include "model/checkpoint.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,6 +10,7 @@
 
 #include "common/atomic_write.h"
 #include "common/errors.h"
+#include "common/json_io.h"
 #include "model/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -21,22 +20,12 @@ namespace amkd {
 namespace {
 
 constexpr const char* kTokenizerFiles[] = {
-    "tokenizer.json",   "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json",
-    "vocab.json",       "merges.txt",            "added_tokens.json", "chat_template.jinja",
+    "tokenizer.json",     "tokenizer_config.json",
+    "tokenizer.model",    "special_tokens_map.json",
+    "vocab.json",         "merges.txt",
+    "added_tokens.json",  "chat_template.jinja",
     "chat_template.json",
 };
-
-json read_json_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read", path.string()));
-  std::stringstream buf;
-  buf << in.rdbuf();
-  try {
-    return json::parse(buf.str());
-  } catch (const json::exception& e) {
-    throw InputError(fmt::format("{}: not valid JSON ({})", path.string(), e.what()));
-  }
-}
 
 // The weight files of a checkpoint: the index's shards, or the single model.safetensors.
 std::vector<std::string> weight_files(const fs::path& dir) {
@@ -48,12 +37,14 @@ std::vector<std::string> weight_files(const fs::path& dir) {
     std::set<std::string> files;
     for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
       if (!it.value().is_string())
-        throw InputError(fmt::format("{}: weight_map['{}'] is not a file name", index.string(), it.key()));
+        throw InputError(
+            fmt::format("{}: weight_map['{}'] is not a file name", index.string(), it.key()));
       const std::string file = it.value().get<std::string>();
       // Shards live beside the index: refuse paths that would read elsewhere.
       if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..")
-        throw InputError(fmt::format("{}: weight_map['{}'] = '{}' is not a file name in the directory",
-                                     index.string(), it.key(), file));
+        throw InputError(
+            fmt::format("{}: weight_map['{}'] = '{}' is not a file name in the directory",
+                        index.string(), it.key(), file));
       files.insert(file);
     }
     if (files.empty()) throw InputError(fmt::format("{}: weight_map is empty", index.string()));
@@ -63,15 +54,18 @@ std::vector<std::string> weight_files(const fs::path& dir) {
   std::string hint = fs::exists(dir / "pytorch_model.bin")
                          ? " (pytorch_model.bin is not read: convert it to safetensors first)"
                          : "";
-  throw InputError(fmt::format("{}: no model.safetensors or model.safetensors.index.json{}", dir.string(), hint));
+  throw InputError(fmt::format("{}: no model.safetensors or model.safetensors.index.json{}",
+                               dir.string(), hint));
 }
 
 // Names a checkpoint may hold that are not parameters (buffers older transformers saved).
 bool ignorable(const ModelConfig& c, const std::string& name) {
   auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  if (c.family == Family::kGpt2 && (ends_with(".attn.bias") || ends_with(".attn.masked_bias"))) return true;
+  if (c.family == Family::kGpt2 && (ends_with(".attn.bias") || ends_with(".attn.masked_bias")))
+    return true;
   if (ends_with("rotary_emb.inv_freq")) return true;
   return c.tie_word_embeddings && name == "lm_head.weight";
 }
@@ -80,7 +74,9 @@ bool is_float_dtype(const std::string& dtype) {
   return dtype == "F32" || dtype == "F16" || dtype == "BF16" || dtype == "F64";
 }
 
-std::string shape_str(const std::vector<int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+std::string shape_str(const std::vector<int64_t>& shape) {
+  return fmt::format("[{}]", fmt::join(shape, ", "));
+}
 
 }  // namespace
 
@@ -93,10 +89,14 @@ torch::ScalarType parse_dtype(const std::string& text, const std::string& what) 
 
 std::string dtype_name(torch::ScalarType type) {
   switch (type) {
-    case torch::kFloat32: return "fp32";
-    case torch::kBFloat16: return "bf16";
-    case torch::kFloat16: return "fp16";
-    default: return c10::toString(type);
+    case torch::kFloat32:
+      return "fp32";
+    case torch::kBFloat16:
+      return "bf16";
+    case torch::kFloat16:
+      return "fp16";
+    default:
+      return c10::toString(type);
   }
 }
 
@@ -130,7 +130,8 @@ CausalLM load_model(const std::string& dir, const LoadOptions& options) {
     for (const auto& e : files.back()->entries()) {
       std::string name = e.name;
       // Old GPT-2 checkpoints (the original hub upload) store names without "transformer.".
-      if (config.family == Family::kGpt2 && name.rfind("transformer.", 0) != 0 && name != "lm_head.weight")
+      if (config.family == Family::kGpt2 && name.rfind("transformer.", 0) != 0 &&
+          name != "lm_head.weight")
         name = "transformer." + name;
       stored[name] = {files.back().get(), &e};
     }
@@ -144,9 +145,11 @@ CausalLM load_model(const std::string& dir, const LoadOptions& options) {
     auto it = stored.find(spec.name);
     if (it == stored.end()) {
       missing.push_back(spec.name + " " + shape_str(spec.shape));
-    } else if (it->second.second->shape != spec.shape || !is_float_dtype(it->second.second->dtype)) {
-      misshaped.push_back(fmt::format("{}: expected {} float, found {} {}", spec.name, shape_str(spec.shape),
-                                      shape_str(it->second.second->shape), it->second.second->dtype));
+    } else if (it->second.second->shape != spec.shape ||
+               !is_float_dtype(it->second.second->dtype)) {
+      misshaped.push_back(fmt::format("{}: expected {} float, found {} {}", spec.name,
+                                      shape_str(spec.shape), shape_str(it->second.second->shape),
+                                      it->second.second->dtype));
     }
   }
   for (const auto& [name, where] : stored)
@@ -202,16 +205,19 @@ void save_model(CausalLMImpl& model, const std::string& out_dir, const SaveOptio
   } else {
     json weight_map = json::object();
     for (size_t i = 0; i < shards.size(); ++i) {
-      const std::string file = fmt::format("model-{:05d}-of-{:05d}.safetensors", i + 1, shards.size());
+      const std::string file =
+          fmt::format("model-{:05d}-of-{:05d}.safetensors", i + 1, shards.size());
       write_safetensors((tmp / file).string(), shards[i]);
       for (const auto& [name, t] : shards[i]) weight_map[name] = file;
     }
     json index = {{"metadata", {{"total_size", total}}}, {"weight_map", weight_map}};
-    std::ofstream((tmp / "model.safetensors.index.json").string()) << index.dump(2) << "\n";
+    write_file_atomic(tmp / "model.safetensors.index.json", index.dump(2) + "\n");
   }
 
   json cfg = config.raw;
-  const std::string torch_name = dtype == torch::kFloat32 ? "float32" : dtype == torch::kBFloat16 ? "bfloat16" : "float16";
+  const std::string torch_name = dtype == torch::kFloat32    ? "float32"
+                                 : dtype == torch::kBFloat16 ? "bfloat16"
+                                                             : "float16";
   bool set = false;
   for (const char* key : {"torch_dtype", "dtype"}) {
     if (cfg.contains(key)) {
@@ -220,7 +226,7 @@ void save_model(CausalLMImpl& model, const std::string& out_dir, const SaveOptio
     }
   }
   if (!set) cfg["torch_dtype"] = torch_name;
-  std::ofstream((tmp / "config.json").string()) << cfg.dump(2) << "\n";
+  write_file_atomic(tmp / "config.json", cfg.dump(2) + "\n");
 
   const fs::path src = options.source_dir;
   if (!options.source_dir.empty() && fs::is_regular_file(src / "generation_config.json")) {
@@ -230,10 +236,11 @@ void save_model(CausalLMImpl& model, const std::string& out_dir, const SaveOptio
     if (config.bos_token_id) gen["bos_token_id"] = *config.bos_token_id;
     if (config.eos_token_id) gen["eos_token_id"] = *config.eos_token_id;
     if (config.pad_token_id) gen["pad_token_id"] = *config.pad_token_id;
-    std::ofstream((tmp / "generation_config.json").string()) << gen.dump(2) << "\n";
+    write_file_atomic(tmp / "generation_config.json", gen.dump(2) + "\n");
   }
   if (!options.source_dir.empty()) {
-    for (const auto& name : tokenizer_files_in(options.source_dir)) fs::copy_file(src / name, tmp / name);
+    for (const auto& name : tokenizer_files_in(options.source_dir))
+      fs::copy_file(src / name, tmp / name);
   }
   out.commit();
 }

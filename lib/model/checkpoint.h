@@ -36,8 +36,8 @@ std::vector<std::string> tokenizer_files_in(const std::string& dir);
 
 struct SaveOptions {
   std::string source_dir;  // where generation_config.json and tokenizer files are copied from
-  std::optional<torch::ScalarType> dtype;       // default: the model's dtype
-  uint64_t max_shard_bytes = 5ull << 30;        // above this, shards + index
+  std::optional<torch::ScalarType> dtype;  // default: the model's dtype
+  uint64_t max_shard_bytes = 5ull << 30;   // above this, shards + index
 };
 
 // Writes the model in the HF layout atomically: OUT appears complete or not at all.

@@ -17,13 +17,15 @@ namespace {
 // A module that only holds children and parameters, so dotted HF names become a module tree.
 struct Node : torch::nn::Module {};
 
-torch::Tensor register_dotted(torch::nn::Module& root, const std::string& dotted, torch::Tensor value) {
+torch::Tensor register_dotted(torch::nn::Module& root, const std::string& dotted,
+                              torch::Tensor value) {
   torch::nn::Module* node = &root;
   size_t start = 0;
   for (size_t dot = dotted.find('.'); dot != std::string::npos; dot = dotted.find('.', start)) {
     const std::string part = dotted.substr(start, dot - start);
     auto* child = node->named_children().find(part);
-    node = child != nullptr ? child->get() : node->register_module(part, std::make_shared<Node>()).get();
+    node = child != nullptr ? child->get()
+                            : node->register_module(part, std::make_shared<Node>()).get();
     start = dot + 1;
   }
   return node->register_parameter(dotted.substr(start), std::move(value));
@@ -90,7 +92,8 @@ std::vector<ParamSpec> parameter_specs(const ModelConfig& c) {
   return s;
 }
 
-CausalLMImpl::CausalLMImpl(ModelConfig config, torch::TensorOptions options) : config_(std::move(config)) {
+CausalLMImpl::CausalLMImpl(ModelConfig config, torch::TensorOptions options)
+    : config_(std::move(config)) {
   for (const ParamSpec& spec : parameter_specs(config_)) {
     by_name_[spec.name] = register_dotted(*this, spec.name, torch::empty(spec.shape, options));
   }
@@ -150,7 +153,8 @@ torch::Tensor CausalLMImpl::parameter(const std::string& name) const {
   return it->second;
 }
 
-torch::Tensor CausalLMImpl::norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+torch::Tensor CausalLMImpl::norm(const torch::Tensor& x, const torch::Tensor& w,
+                                 const torch::Tensor& b) {
   if (config_.family == Family::kGpt2) {
     return torch::layer_norm(x, {x.size(-1)}, w, b, config_.norm_eps);
   }
@@ -169,7 +173,8 @@ torch::Tensor CausalLMImpl::mlp(const Layer& l, const torch::Tensor& x) {
     torch::Tensor h = torch::gelu(torch::addmm(l.up_b, x.flatten(0, -2), l.up_w), "tanh");
     return torch::addmm(l.down_b, h, l.down_w).view(x.sizes());
   }
-  torch::Tensor h = torch::silu(torch::linear(x, l.gate_w, l.gate_b)) * torch::linear(x, l.up_w, l.up_b);
+  torch::Tensor h =
+      torch::silu(torch::linear(x, l.gate_w, l.gate_b)) * torch::linear(x, l.up_w, l.up_b);
   return torch::linear(h, l.down_w, l.down_b);
 }
 
@@ -220,7 +225,8 @@ torch::Tensor CausalLMImpl::attention(const Layer& l, int64_t index, const torch
   return torch::linear(out, l.o_w, l.o_b);
 }
 
-torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids, const ForwardOptions& opt) {
+torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids,
+                                          const ForwardOptions& opt) {
   if (input_ids.dim() != 2) throw std::invalid_argument("input_ids must be [batch, time]");
   const int64_t B = input_ids.size(0), T = input_ids.size(1);
   const int64_t past = opt.cache != nullptr ? opt.cache->length() : 0;
@@ -233,20 +239,22 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids, const 
       positions = (opt.attention_mask.to(device).to(torch::kLong).cumsum(1) - 1).clamp_min(0);
       positions = positions.narrow(1, past, T);
     } else {
-      positions = torch::arange(past, past + T, torch::TensorOptions().dtype(torch::kLong).device(device))
-                      .unsqueeze(0)
-                      .expand({B, T});
+      positions =
+          torch::arange(past, past + T, torch::TensorOptions().dtype(torch::kLong).device(device))
+              .unsqueeze(0)
+              .expand({B, T});
     }
   }
   positions = positions.to(device);
   const int64_t max_position = positions.numel() > 0 ? positions.max().item<int64_t>() + 1 : 0;
   if (config_.family == Family::kGpt2 && max_position > config_.max_position_embeddings)
-    throw InputError(fmt::format("sequence of {} positions exceeds gpt2 n_positions {}", max_position,
-                                 config_.max_position_embeddings));
+    throw InputError(fmt::format("sequence of {} positions exceeds gpt2 n_positions {}",
+                                 max_position, config_.max_position_embeddings));
   if (config_.sliding_window && past + T > *config_.sliding_window)
-    throw InputError(fmt::format("sequence of {} tokens exceeds the sliding window {} ({} attention "
-                                 "windows are not implemented)",
-                                 past + T, *config_.sliding_window, config_.model_type));
+    throw InputError(
+        fmt::format("sequence of {} tokens exceeds the sliding window {} ({} attention "
+                    "windows are not implemented)",
+                    past + T, *config_.sliding_window, config_.model_type));
 
   // Causal mask: explicit when a cache offset or padding is involved, else SDPA's is_causal.
   torch::Tensor mask;
@@ -267,11 +275,13 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids, const 
   if (config_.family == Family::kGpt2) {
     h = h + torch::embedding(positions_, positions);
   } else {
-    std::tie(cos, sin) = rope_cos_sin(rope_inv_freq(config_, max_position), positions, h.scalar_type());
+    std::tie(cos, sin) =
+        rope_cos_sin(rope_inv_freq(config_, max_position), positions, h.scalar_type());
   }
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = layers_[i];
-    h = h + attention(l, static_cast<int64_t>(i), norm(h, l.norm1_w, l.norm1_b), cos, sin, mask, opt.cache);
+    h = h + attention(l, static_cast<int64_t>(i), norm(h, l.norm1_w, l.norm1_b), cos, sin, mask,
+                      opt.cache);
     h = h + mlp(l, norm(h, l.norm2_w, l.norm2_b));
   }
   return norm(h, final_norm_w_, final_norm_b_);

@@ -37,7 +37,8 @@ struct ForwardOptions {
 
 class CausalLMImpl : public torch::nn::Module {
  public:
-  // Parameters are allocated uninitialised with `options` (dtype, device); load_checkpoint fills them.
+  // Parameters are allocated uninitialised with `options` (dtype, device); load_checkpoint fills
+  // them.
   CausalLMImpl(ModelConfig config, torch::TensorOptions options);
 
   const ModelConfig& config() const { return config_; }
@@ -62,8 +63,8 @@ class CausalLMImpl : public torch::nn::Module {
   };
 
   torch::Tensor attention(const Layer& layer, int64_t index, const torch::Tensor& x,
-                          const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask,
-                          KVCache* cache);
+                          const torch::Tensor& cos, const torch::Tensor& sin,
+                          const torch::Tensor& mask, KVCache* cache);
   torch::Tensor mlp(const Layer& layer, const torch::Tensor& x);
   torch::Tensor norm(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b);
 

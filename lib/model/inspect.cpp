@@ -59,12 +59,14 @@ std::string format_inspection(const nlohmann::json& j) {
       "  parameters     {} ({:.2f} M)\n"
       "  stored dtype   {} in {} ({:.1f} MiB)\n"
       "  tokenizer      {}\n",
-      j["path"].get<std::string>(), j["architecture"].get<std::string>(), j["model_type"].get<std::string>(),
-      j["layers"].get<int64_t>(), j["hidden_size"].get<int64_t>(), j["intermediate_size"].get<int64_t>(),
+      j["path"].get<std::string>(), j["architecture"].get<std::string>(),
+      j["model_type"].get<std::string>(), j["layers"].get<int64_t>(),
+      j["hidden_size"].get<int64_t>(), j["intermediate_size"].get<int64_t>(),
       j["heads"].get<int64_t>(), j["kv_heads"].get<int64_t>(), j["head_dim"].get<int64_t>(),
-      j["vocab_size"].get<int64_t>(), j["max_position_embeddings"].get<int64_t>(), j["rope_type"].get<std::string>(),
-      j["tie_word_embeddings"].get<bool>() ? "yes" : "no", j["parameters"].get<int64_t>(), params / 1e6,
-      join(j["stored_dtypes"]), join(j["weight_files"]), j["weight_bytes"].get<double>() / (1 << 20),
+      j["vocab_size"].get<int64_t>(), j["max_position_embeddings"].get<int64_t>(),
+      j["rope_type"].get<std::string>(), j["tie_word_embeddings"].get<bool>() ? "yes" : "no",
+      j["parameters"].get<int64_t>(), params / 1e6, join(j["stored_dtypes"]),
+      join(j["weight_files"]), j["weight_bytes"].get<double>() / (1 << 20),
       join(j["tokenizer_files"]));
 }
 

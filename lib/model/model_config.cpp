@@ -1,13 +1,12 @@
 #include "model/model_config.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/json_io.h"
 
 namespace amkd {
 namespace {
@@ -49,7 +48,8 @@ class Reader {
   double number(const json& obj, const char* key, double fallback, const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
     if (!obj[key].is_number()) {
-      errors_.push_back(fmt::format("'{}{}' must be a number, found {}", where, key, obj[key].dump()));
+      errors_.push_back(
+          fmt::format("'{}{}' must be a number, found {}", where, key, obj[key].dump()));
       return fallback;
     }
     return obj[key].get<double>();
@@ -104,7 +104,8 @@ RopeConfig parse_rope(Reader& r, int64_t max_positions) {
     params = j["rope_scaling"];
     where = "rope_scaling.";
   } else if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) {
-    r.error(fmt::format("'rope_scaling' must be an object or null, found {}", j["rope_scaling"].dump()));
+    r.error(fmt::format("'rope_scaling' must be an object or null, found {}",
+                        j["rope_scaling"].dump()));
   }
   rope.theta = r.number(params, "rope_theta", r.number("rope_theta", 10000.0), where);
   std::string type = "default";
@@ -115,21 +116,24 @@ RopeConfig parse_rope(Reader& r, int64_t max_positions) {
     }
   }
   if (type != "default" && type != "linear" && type != "dynamic" && type != "llama3") {
-    r.error(fmt::format("{}rope_type '{}' is not supported (supported: default, linear, dynamic, llama3)",
-                        where, type));
+    r.error(fmt::format(
+        "{}rope_type '{}' is not supported (supported: default, linear, dynamic, llama3)", where,
+        type));
   }
   rope.type = type;
   rope.factor = r.number(params, "factor", 1.0, where);
   rope.low_freq_factor = r.number(params, "low_freq_factor", 1.0, where);
   rope.high_freq_factor = r.number(params, "high_freq_factor", 4.0, where);
-  rope.original_max_position_embeddings =
-      static_cast<int64_t>(r.number(params, "original_max_position_embeddings", static_cast<double>(max_positions), where));
-  if (type != "default" && rope.factor <= 0) r.error(fmt::format("{}factor must be positive", where));
+  rope.original_max_position_embeddings = static_cast<int64_t>(r.number(
+      params, "original_max_position_embeddings", static_cast<double>(max_positions), where));
+  if (type != "default" && rope.factor <= 0)
+    r.error(fmt::format("{}factor must be positive", where));
   if (type == "llama3" && !(rope.high_freq_factor > rope.low_freq_factor))
     r.error(fmt::format("{}high_freq_factor must exceed low_freq_factor", where));
   if (rope.theta <= 0) r.error("rope_theta must be positive");
   const double partial = r.number("partial_rotary_factor", 1.0);
-  if (partial != 1.0) r.error(fmt::format("partial_rotary_factor {} is not supported (only 1.0)", partial));
+  if (partial != 1.0)
+    r.error(fmt::format("partial_rotary_factor {} is not supported (only 1.0)", partial));
   return rope;
 }
 
@@ -146,10 +150,11 @@ void parse_llama_like(Reader& r, ModelConfig& c) {
   c.norm_eps = r.number("rms_norm_eps", 1e-6);
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", false);
   const std::string act = r.string("hidden_act", "silu");
-  if (act != "silu") r.error(fmt::format("hidden_act '{}' is not supported for {} (only silu)", act, c.model_type));
+  if (act != "silu")
+    r.error(fmt::format("hidden_act '{}' is not supported for {} (only silu)", act, c.model_type));
   if (c.num_heads > 0 && c.num_kv_heads > 0 && c.num_heads % c.num_kv_heads != 0)
-    r.error(fmt::format("num_attention_heads {} is not a multiple of num_key_value_heads {}", c.num_heads,
-                        c.num_kv_heads));
+    r.error(fmt::format("num_attention_heads {} is not a multiple of num_key_value_heads {}",
+                        c.num_heads, c.num_kv_heads));
   if (c.model_type == "llama") {
     c.qkv_bias = c.o_bias = r.boolean("attention_bias", false);
     c.mlp_bias = r.boolean("mlp_bias", false);
@@ -188,7 +193,8 @@ void parse_gpt2(Reader& r, ModelConfig& c) {
 }  // namespace
 
 ModelConfig parse_model_config(const json& j, const std::string& source) {
-  if (!j.is_object()) throw InputError(fmt::format("{}: model config is not a JSON object", source));
+  if (!j.is_object())
+    throw InputError(fmt::format("{}: model config is not a JSON object", source));
   Reader r(j, source);
   ModelConfig c;
   c.raw = j;
@@ -213,22 +219,14 @@ ModelConfig parse_model_config(const json& j, const std::string& source) {
 }
 
 ModelConfig load_model_config(const std::string& dir) {
-  const std::string path = (std::filesystem::path(dir) / "config.json").string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw InputError(std::filesystem::is_directory(dir)
-                         ? fmt::format("{}: no config.json (not a Hugging Face model directory?)", dir)
-                         : fmt::format("{}: model directory does not exist", dir));
+  const std::filesystem::path path = std::filesystem::path(dir) / "config.json";
+  if (!std::filesystem::is_regular_file(path)) {
+    throw InputError(
+        std::filesystem::is_directory(dir)
+            ? fmt::format("{}: no config.json (not a Hugging Face model directory?)", dir)
+            : fmt::format("{}: model directory does not exist", dir));
   }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  json j;
-  try {
-    j = json::parse(buf.str());
-  } catch (const json::exception& e) {
-    throw InputError(fmt::format("{}: not valid JSON ({})", path, e.what()));
-  }
-  return parse_model_config(j, path);
+  return parse_model_config(read_json_file(path), path.string());
 }
 
 }  // namespace amkd

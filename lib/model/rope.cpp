@@ -16,7 +16,8 @@ torch::Tensor rope_inv_freq(const ModelConfig& config, int64_t seq_len) {
                            static_cast<double>(dim) / static_cast<double>(dim - 2));
   }
   // Same arithmetic as transformers: fp32 exponents, base ** (2i/dim).
-  auto exponents = torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<float>(dim);
+  auto exponents =
+      torch::arange(0, dim, 2, torch::kInt64).to(torch::kFloat32) / static_cast<float>(dim);
   torch::Tensor inv_freq = 1.0 / torch::pow(base, exponents);
   if (rope.type == "linear") {
     inv_freq = inv_freq / rope.factor;
@@ -25,9 +26,10 @@ torch::Tensor rope_inv_freq(const ModelConfig& config, int64_t seq_len) {
     const double low_freq_wavelen = old_len / rope.low_freq_factor;
     const double high_freq_wavelen = old_len / rope.high_freq_factor;
     torch::Tensor wavelen = 2.0 * M_PI / inv_freq;
-    torch::Tensor scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / rope.factor, inv_freq);
-    torch::Tensor smooth = (old_len / wavelen - rope.low_freq_factor) /
-                           (rope.high_freq_factor - rope.low_freq_factor);
+    torch::Tensor scaled =
+        torch::where(wavelen > low_freq_wavelen, inv_freq / rope.factor, inv_freq);
+    torch::Tensor smooth =
+        (old_len / wavelen - rope.low_freq_factor) / (rope.high_freq_factor - rope.low_freq_factor);
     torch::Tensor smoothed = (1 - smooth) * scaled / rope.factor + smooth * scaled;
     torch::Tensor medium = (wavelen >= high_freq_wavelen).logical_and(wavelen <= low_freq_wavelen);
     inv_freq = torch::where(medium, smoothed, scaled);
@@ -45,7 +47,8 @@ std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_fr
   return {emb.cos().to(dtype), emb.sin().to(dtype)};
 }
 
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
+                         const torch::Tensor& sin) {
   const int64_t half = x.size(-1) / 2;
   torch::Tensor x1 = x.narrow(-1, 0, half);
   torch::Tensor x2 = x.narrow(-1, half, half);

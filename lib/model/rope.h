@@ -18,6 +18,7 @@ std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const torch::Tensor& inv_fr
                                                      torch::ScalarType dtype);
 
 // x [B, H, T, D] rotated by cos/sin [B, T, D].
-torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+torch::Tensor apply_rope(const torch::Tensor& x, const torch::Tensor& cos,
+                         const torch::Tensor& sin);
 
 }  // namespace amkd

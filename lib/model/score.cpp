@@ -11,16 +11,19 @@
 
 #include "common/atomic_write.h"
 #include "common/errors.h"
+#include "common/json_io.h"
 
 namespace amkd {
 
-std::vector<std::vector<float>> score_sequences(CausalLMImpl& model, const std::vector<std::vector<int64_t>>& seqs,
+std::vector<std::vector<float>> score_sequences(CausalLMImpl& model,
+                                                const std::vector<std::vector<int64_t>>& seqs,
                                                 const ScoreOptions& options) {
   torch::NoGradGuard no_grad;
   std::vector<std::vector<float>> result(seqs.size());
   std::vector<size_t> order(seqs.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return seqs[a].size() > seqs[b].size(); });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return seqs[a].size() > seqs[b].size(); });
 
   size_t start = 0;
   while (start < order.size()) {
@@ -44,12 +47,14 @@ std::vector<std::vector<float>> score_sequences(CausalLMImpl& model, const std::
       const auto& s = seqs[order[start + b]];
       for (size_t t = 0; t < s.size(); ++t) acc[b][t] = s[t];
     }
-    torch::Tensor hidden = model.hidden_states(ids).narrow(1, 0, longest - 1).reshape({B * (longest - 1), -1});
+    torch::Tensor hidden =
+        model.hidden_states(ids).narrow(1, 0, longest - 1).reshape({B * (longest - 1), -1});
     torch::Tensor targets = ids.narrow(1, 1, longest - 1).reshape({-1}).to(hidden.device());
     std::vector<torch::Tensor> parts;
     for (int64_t r = 0; r < hidden.size(0); r += options.vocab_chunk_rows) {
       const int64_t n = std::min(options.vocab_chunk_rows, hidden.size(0) - r);
-      torch::Tensor logp = torch::log_softmax(model.logits_from_hidden(hidden.narrow(0, r, n)).to(torch::kFloat32), -1);
+      torch::Tensor logp = torch::log_softmax(
+          model.logits_from_hidden(hidden.narrow(0, r, n)).to(torch::kFloat32), -1);
       parts.push_back(logp.gather(1, targets.narrow(0, r, n).unsqueeze(1)).squeeze(1));
     }
     torch::Tensor lp = torch::cat(parts).view({B, longest - 1}).to(torch::kCPU).contiguous();
@@ -75,20 +80,19 @@ int64_t score_jsonl(CausalLMImpl& model, const std::string& input, const std::st
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto where = [&](const std::string& what) { return InputError(fmt::format("{}:{}: {}", input, number, what)); };
-    nlohmann::json row;
-    try {
-      row = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::exception& e) {
-      throw where(fmt::format("not valid JSON ({})", e.what()));
-    }
+    auto where = [&](const std::string& what) {
+      return InputError(fmt::format("{}:{}: {}", input, number, what));
+    };
+    nlohmann::json row = parse_json(line, fmt::format("{}:{}", input, number));
     if (!row.is_object() || !row.contains("ids") || !row["ids"].is_array())
       throw where("expected an object with an \"ids\" array");
     std::vector<int64_t> ids;
     for (const auto& v : row["ids"]) {
-      if (!v.is_number_integer()) throw where(fmt::format("ids holds {}, not an integer token id", v.dump()));
+      if (!v.is_number_integer())
+        throw where(fmt::format("ids holds {}, not an integer token id", v.dump()));
       const int64_t id = v.get<int64_t>();
-      if (id < 0 || id >= vocab) throw where(fmt::format("token id {} is outside the vocabulary [0, {})", id, vocab));
+      if (id < 0 || id >= vocab)
+        throw where(fmt::format("token id {} is outside the vocabulary [0, {})", id, vocab));
       ids.push_back(id);
     }
     rows.push_back(std::move(row));

@@ -14,7 +14,8 @@ struct ScoreOptions {
 
 // One result per sequence, each of length max(0, len - 1). Sequences are batched by length
 // with right padding (exact under the causal mask).
-std::vector<std::vector<float>> score_sequences(CausalLMImpl& model, const std::vector<std::vector<int64_t>>& seqs,
+std::vector<std::vector<float>> score_sequences(CausalLMImpl& model,
+                                                const std::vector<std::vector<int64_t>>& seqs,
                                                 const ScoreOptions& options = {});
 
 // JSONL in ({"ids": [...]} per line, other fields kept) -> JSONL out with "logprobs" added.

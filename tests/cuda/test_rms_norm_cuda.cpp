@@ -25,7 +25,8 @@ TEST_CASE("fused RMSNorm equals the CPU reference", "[cuda]") {
       torch::Tensor w = torch::randn({hidden}).to(dtype);
       torch::Tensor want = rms_norm_reference(x, w, 1e-6).to(torch::kFloat32);
       torch::Tensor got = amkd::cuda::rms_norm(x.cuda(), w.cuda(), 1e-6).cpu().to(torch::kFloat32);
-      CHECK((got - want).abs().max().item<double>() <= tol * std::max(1.0, want.abs().max().item<double>()));
+      CHECK((got - want).abs().max().item<double>() <=
+            tol * std::max(1.0, want.abs().max().item<double>()));
     }
   }
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <random>
 
 #include <nlohmann/json.hpp>
 
@@ -15,12 +16,15 @@ using nlohmann::json;
 
 namespace {
 
-const json kConfig = {{"model_type", "llama"}, {"vocab_size", 50}, {"hidden_size", 16}, {"intermediate_size", 24},
-                      {"num_hidden_layers", 1}, {"num_attention_heads", 2}, {"num_key_value_heads", 1},
-                      {"tie_word_embeddings", false}, {"eos_token_id", 2}};
+const json kConfig = {{"model_type", "llama"},    {"vocab_size", 50},
+                      {"hidden_size", 16},        {"intermediate_size", 24},
+                      {"num_hidden_layers", 1},   {"num_attention_heads", 2},
+                      {"num_key_value_heads", 1}, {"tie_word_embeddings", false},
+                      {"eos_token_id", 2}};
 
 // A checkpoint directory with the given tensors (all fp32 random) and kConfig.
-fs::path make_checkpoint(const std::string& name, std::vector<ParamSpec> specs, const json& config = kConfig) {
+fs::path make_checkpoint(const std::string& name, std::vector<ParamSpec> specs,
+                         const json& config = kConfig) {
   auto dir = test::scratch("ckpt_" + name);
   std::ofstream(dir / "config.json") << config.dump();
   std::vector<std::pair<std::string, torch::Tensor>> tensors;
@@ -43,7 +47,9 @@ std::string error_of(const fs::path& dir) {
 TEST_CASE("one error lists every missing, unexpected and mis-shaped tensor", "[checkpoint]") {
   auto specs = parameter_specs(parse_model_config(kConfig, "test"));
   specs.erase(std::remove_if(specs.begin(), specs.end(),
-                             [](const ParamSpec& s) { return s.name == "lm_head.weight" || s.name == "model.norm.weight"; }),
+                             [](const ParamSpec& s) {
+                               return s.name == "lm_head.weight" || s.name == "model.norm.weight";
+                             }),
               specs.end());
   for (auto& s : specs)
     if (s.name == "model.layers.0.self_attn.k_proj.weight") s.shape = {16, 16};
@@ -53,7 +59,9 @@ TEST_CASE("one error lists every missing, unexpected and mis-shaped tensor", "[c
   CHECK_THAT(e, Catch::Contains("lm_head.weight [50, 16]"));
   CHECK_THAT(e, Catch::Contains("model.norm.weight [16]"));
   CHECK_THAT(e, Catch::Contains("mis-shaped tensors (1)"));
-  CHECK_THAT(e, Catch::Contains("model.layers.0.self_attn.k_proj.weight: expected [8, 16] float, found [16, 16] F32"));
+  CHECK_THAT(
+      e, Catch::Contains(
+             "model.layers.0.self_attn.k_proj.weight: expected [8, 16] float, found [16, 16] F32"));
   CHECK_THAT(e, Catch::Contains("unexpected tensors (1)"));
   CHECK_THAT(e, Catch::Contains("model.layers.7.mlp.gate_proj.weight"));
 }
@@ -62,13 +70,16 @@ TEST_CASE("config problems are input errors", "[checkpoint]") {
   auto specs = parameter_specs(parse_model_config(kConfig, "test"));
   json unknown = kConfig;
   unknown["model_type"] = "falcon";
-  CHECK_THAT(error_of(make_checkpoint("unknown_type", specs, unknown)), Catch::Contains("model_type 'falcon' is not supported"));
+  CHECK_THAT(error_of(make_checkpoint("unknown_type", specs, unknown)),
+             Catch::Contains("model_type 'falcon' is not supported"));
   json missing = kConfig;
   missing.erase("hidden_size");
-  CHECK_THAT(error_of(make_checkpoint("missing_field", specs, missing)), Catch::Contains("missing required field 'hidden_size'"));
+  CHECK_THAT(error_of(make_checkpoint("missing_field", specs, missing)),
+             Catch::Contains("missing required field 'hidden_size'"));
   json yarn = kConfig;
   yarn["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
-  CHECK_THAT(error_of(make_checkpoint("yarn", specs, yarn)), Catch::Contains("rope_type 'yarn' is not supported"));
+  CHECK_THAT(error_of(make_checkpoint("yarn", specs, yarn)),
+             Catch::Contains("rope_type 'yarn' is not supported"));
   auto dir = make_checkpoint("not_json", specs);
   std::ofstream(dir / "config.json") << "{\"model_type\": ";
   CHECK_THAT(error_of(dir), Catch::Contains("not valid JSON"));
@@ -97,4 +108,24 @@ TEST_CASE("save then load keeps every parameter; dtypes convert on load", "[chec
   CHECK(!fs::exists(out / "model.safetensors.index.json"));
   for (const auto& entry : fs::directory_iterator(out.parent_path()))
     CHECK(entry.path().filename().string().rfind(".model.", 0) != 0);
+}
+
+TEST_CASE("config.json parsing never crashes, whatever the bytes", "[checkpoint][fuzz]") {
+  auto specs = parameter_specs(parse_model_config(kConfig, "test"));
+  auto dir = make_checkpoint("config_fuzz", specs);
+  std::ofstream(dir / "config.json")
+      << "{\"model_type\": " << std::string(100000, '[') << std::string(100000, ']') << "}";
+  CHECK_THAT(error_of(dir), Catch::Contains("nested deeper than"));
+  const std::string seed = kConfig.dump();
+  std::mt19937 rng(5);
+  for (int i = 0; i < 1000; ++i) {
+    std::string text = seed;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k)
+      text[rng() % text.size()] = static_cast<char>(rng() % 128);
+    std::ofstream(dir / "config.json", std::ios::trunc) << text;
+    try {
+      load_model(dir.string());
+    } catch (const InputError&) {
+    }
+  }
 }

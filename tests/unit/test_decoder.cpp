@@ -22,18 +22,30 @@ CausalLM random_model(const json& config, uint64_t seed = 0) {
   return model;
 }
 
-const json kLlama = {{"model_type", "llama"}, {"vocab_size", 97}, {"hidden_size", 48},
-                     {"intermediate_size", 80}, {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-                     {"num_key_value_heads", 2}, {"max_position_embeddings", 16},
+const json kLlama = {{"model_type", "llama"},
+                     {"vocab_size", 97},
+                     {"hidden_size", 48},
+                     {"intermediate_size", 80},
+                     {"num_hidden_layers", 2},
+                     {"num_attention_heads", 6},
+                     {"num_key_value_heads", 2},
+                     {"max_position_embeddings", 16},
                      {"rope_theta", 500000.0},
-                     {"rope_scaling", {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
-                                       {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 8}}}};
-const json kQwen = {{"model_type", "qwen2"}, {"vocab_size", 61}, {"hidden_size", 32}, {"intermediate_size", 64},
-                    {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"num_key_value_heads", 1}};
-const json kGpt2 = {{"model_type", "gpt2"}, {"vocab_size", 83}, {"n_embd", 32}, {"n_layer", 2},
-                    {"n_head", 4}, {"n_positions", 64}};
+                     {"rope_scaling",
+                      {{"rope_type", "llama3"},
+                       {"factor", 8.0},
+                       {"low_freq_factor", 1.0},
+                       {"high_freq_factor", 4.0},
+                       {"original_max_position_embeddings", 8}}}};
+const json kQwen = {{"model_type", "qwen2"},   {"vocab_size", 61},       {"hidden_size", 32},
+                    {"intermediate_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+                    {"num_key_value_heads", 1}};
+const json kGpt2 = {{"model_type", "gpt2"}, {"vocab_size", 83}, {"n_embd", 32},
+                    {"n_layer", 2},         {"n_head", 4},      {"n_positions", 64}};
 
-double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 }  // namespace
 
@@ -43,7 +55,8 @@ TEST_CASE("KV-cache decoding equals the full forward", "[decoder]") {
     CausalLM model = random_model(config);
     torch::NoGradGuard no_grad;
     torch::manual_seed(7);
-    torch::Tensor ids = torch::randint(0, config["vocab_size"].get<int64_t>(), {3, 21}, torch::kLong);
+    torch::Tensor ids =
+        torch::randint(0, config["vocab_size"].get<int64_t>(), {3, 21}, torch::kLong);
     torch::Tensor full = model->forward(ids);
 
     KVCache step_cache;  // one token at a time
@@ -55,7 +68,8 @@ TEST_CASE("KV-cache decoding equals the full forward", "[decoder]") {
 
     KVCache chunk_cache;  // a prefill then chunks of uneven size
     std::vector<torch::Tensor> chunks;
-    for (auto [start, len] : std::vector<std::pair<int64_t, int64_t>>{{0, 9}, {9, 1}, {10, 5}, {15, 6}})
+    for (auto [start, len] :
+         std::vector<std::pair<int64_t, int64_t>>{{0, 9}, {9, 1}, {10, 5}, {15, 6}})
       chunks.push_back(model->forward(ids.narrow(1, start, len), {&chunk_cache}));
     CHECK(max_diff(torch::cat(chunks, 1), full) < 1e-5);
   }
@@ -68,7 +82,8 @@ TEST_CASE("left padding with an attention mask equals the unpadded sequence", "[
     torch::NoGradGuard no_grad;
     torch::Tensor a = torch::randint(0, 50, {1, 12}, torch::kLong);
     torch::Tensor b = torch::randint(0, 50, {1, 7}, torch::kLong);
-    torch::Tensor batch = torch::cat({a, torch::cat({torch::zeros({1, 5}, torch::kLong), b}, 1)}, 0);
+    torch::Tensor batch =
+        torch::cat({a, torch::cat({torch::zeros({1, 5}, torch::kLong), b}, 1)}, 0);
     torch::Tensor mask = torch::ones({2, 12}, torch::kLong);
     mask.index_put_({1, torch::indexing::Slice(0, 5)}, 0);
     KVCache cache;
@@ -77,15 +92,21 @@ TEST_CASE("left padding with an attention mask equals the unpadded sequence", "[
     CHECK(max_diff(logits[1].narrow(0, 5, 7), model->forward(b)[0]) < 1e-5);
     // One decoding step after the padded prefill continues both rows correctly.
     torch::Tensor next = torch::tensor({{3}, {4}}, torch::kLong);
-    torch::Tensor step = model->forward(next, {&cache, torch::ones({2, 13}, torch::kLong).index_put_({1, torch::indexing::Slice(0, 5)}, 0)});
-    CHECK(max_diff(step[1][0], model->forward(torch::cat({b, next[1].view({1, 1})}, 1))[0][7]) < 1e-5);
+    torch::Tensor step = model->forward(
+        next,
+        {&cache,
+         torch::ones({2, 13}, torch::kLong).index_put_({1, torch::indexing::Slice(0, 5)}, 0)});
+    CHECK(max_diff(step[1][0], model->forward(torch::cat({b, next[1].view({1, 1})}, 1))[0][7]) <
+          1e-5);
   }
 }
 
-TEST_CASE("stories260K greedy decoding with the KV cache reproduces the reference", "[decoder][reference]") {
+TEST_CASE("stories260K greedy decoding with the KV cache reproduces the reference",
+          "[decoder][reference]") {
   const auto dir = test::work_dir() / "stories260K";
   REQUIRE(std::filesystem::exists(dir / "config.json"));
-  json ref = json::parse(std::ifstream(test::source_dir() / "data/models/stories260K/reference_greedy_100.json"));
+  json ref = json::parse(
+      std::ifstream(test::source_dir() / "data/models/stories260K/reference_greedy_100.json"));
   const auto want = ref["greedy_ids"].get<std::vector<int64_t>>();
   CausalLM model = load_model(dir.string());
   torch::NoGradGuard no_grad;

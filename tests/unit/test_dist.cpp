@@ -41,8 +41,11 @@ TEST_CASE("rank discovery from torchrun and SLURM variables", "[dist]") {
   CHECK(single.world_size == 1);
   CHECK(single.source == "single process");
 
-  DistEnv torchrun = discover_dist_env(env_of({{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"LOCAL_RANK", "1"},
-                                               {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "1234"}}));
+  DistEnv torchrun = discover_dist_env(env_of({{"RANK", "3"},
+                                               {"WORLD_SIZE", "8"},
+                                               {"LOCAL_RANK", "1"},
+                                               {"MASTER_ADDR", "node7"},
+                                               {"MASTER_PORT", "1234"}}));
   CHECK(torchrun.source == "torchrun");
   CHECK(torchrun.rank == 3);
   CHECK(torchrun.world_size == 8);
@@ -50,7 +53,9 @@ TEST_CASE("rank discovery from torchrun and SLURM variables", "[dist]") {
   CHECK(torchrun.master_addr == "node7");
   CHECK(torchrun.master_port == 1234);
 
-  DistEnv slurm = discover_dist_env(env_of({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "16"}, {"SLURM_LOCALID", "1"},
+  DistEnv slurm = discover_dist_env(env_of({{"SLURM_PROCID", "5"},
+                                            {"SLURM_NTASKS", "16"},
+                                            {"SLURM_LOCALID", "1"},
                                             {"SLURM_JOB_NODELIST", "gpu[07-09,12],cpu1"}}));
   CHECK(slurm.source == "slurm");
   CHECK(slurm.rank == 5);
@@ -83,9 +88,11 @@ TEST_CASE("all-reduce over the store sums every rank's tensors identically", "[d
         env.world_size = world;
         env.master_port = port;
         auto group = ProcessGroup::create(env, torch::kCPU, std::chrono::seconds(30));
-        for (int call = 0; call < 3; ++call) {  // several calls: keys of one call never mix with the next
-          std::vector<torch::Tensor> t = {torch::full({2, 3}, static_cast<float>(r + 1) * (call + 1)),
-                                          torch::arange(4, torch::kFloat32) * static_cast<float>(r)};
+        for (int call = 0; call < 3;
+             ++call) {  // several calls: keys of one call never mix with the next
+          std::vector<torch::Tensor> t = {
+              torch::full({2, 3}, static_cast<float>(r + 1) * (call + 1)),
+              torch::arange(4, torch::kFloat32) * static_cast<float>(r)};
           group->all_reduce_sum(t);
           if (call == 2) results[r] = t;
         }

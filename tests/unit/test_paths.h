@@ -5,9 +5,15 @@
 
 namespace amkd::test {
 
-inline std::filesystem::path work_dir() { return AMKD_TEST_WORK_DIR; }
-inline std::filesystem::path source_dir() { return AMKD_SOURCE_DIR; }
-inline std::filesystem::path reference_models() { return work_dir() / "reference_models"; }
+inline std::filesystem::path work_dir() {
+  return AMKD_TEST_WORK_DIR;
+}
+inline std::filesystem::path source_dir() {
+  return AMKD_SOURCE_DIR;
+}
+inline std::filesystem::path reference_models() {
+  return work_dir() / "reference_models";
+}
 
 // A fresh empty directory under the work dir.
 inline std::filesystem::path scratch(const std::string& name) {

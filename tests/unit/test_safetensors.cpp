@@ -108,7 +108,9 @@ TEST_CASE("safetensors reader refuses malformed files with a message", "[safeten
   SECTION("negative and overflowing shapes") {
     spit(p, make_file(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4));
     CHECK_THAT(error_of(p), Catch::Contains("not a non-negative integer"));
-    spit(p, make_file(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})", 4));
+    spit(p, make_file(
+                R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,4]}})",
+                4));
     CHECK_THAT(error_of(p), Catch::Contains("overflow"));
   }
   SECTION("missing file") {
@@ -119,7 +121,8 @@ TEST_CASE("safetensors reader refuses malformed files with a message", "[safeten
 TEST_CASE("safetensors reader survives random corruption of a valid file", "[safetensors]") {
   auto dir = test::scratch("safetensors_fuzz");
   const std::string good = (dir / "good.safetensors").string();
-  write_safetensors(good, {{"w", torch::randn({4, 4})}, {"b", torch::randn({4}).to(torch::kBFloat16)}});
+  write_safetensors(good,
+                    {{"w", torch::randn({4, 4})}, {"b", torch::randn({4}).to(torch::kBFloat16)}});
   const std::string original = slurp(good);
   const std::string p = (dir / "mutant.safetensors").string();
   std::mt19937 rng(1234);
