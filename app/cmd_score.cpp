@@ -51,6 +51,13 @@ Command add_score_command(CLI::App& root) {
             CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
             ScoreOptions options;
             options.max_batch_tokens = o->batch_tokens;
+            auto last = std::chrono::steady_clock::now();
+            options.progress = [&](int64_t done, int64_t total) {  // a line every few seconds
+              const auto now = std::chrono::steady_clock::now();
+              if (now - last < std::chrono::seconds(3) && done < total) return;
+              last = now;
+              std::cerr << fmt::format("score: {}/{} sequences\n", done, total);
+            };
             const int64_t n = score_jsonl(*model, o->input, o->output, options);
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

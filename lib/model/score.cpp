@@ -18,7 +18,7 @@ namespace amkd {
 std::vector<std::vector<float>> score_sequences(CausalLMImpl& model,
                                                 const std::vector<std::vector<int64_t>>& seqs,
                                                 const ScoreOptions& options) {
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   std::vector<std::vector<float>> result(seqs.size());
   std::vector<size_t> order(seqs.size());
   std::iota(order.begin(), order.end(), 0);
@@ -66,6 +66,8 @@ std::vector<std::vector<float>> score_sequences(CausalLMImpl& model,
       for (size_t t = 0; t < n; ++t) out[t] = lp_acc[b][t];
     }
     start = end;
+    if (options.progress)
+      options.progress(static_cast<int64_t>(start), static_cast<int64_t>(order.size()));
   }
   return result;
 }

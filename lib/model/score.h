@@ -1,5 +1,6 @@
 #pragma once
 // Per-token log-probabilities of given token ids: logprobs[i] = log p(ids[i+1] | ids[..i]).
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@ namespace amkd {
 struct ScoreOptions {
   int64_t max_batch_tokens = 4096;  // padded tokens per forward
   int64_t vocab_chunk_rows = 512;   // positions per log-softmax chunk (bounds the fp32 logits)
+  std::function<void(int64_t done, int64_t total)> progress;  // after each batch, in sequences
 };
 
 // One result per sequence, each of length max(0, len - 1). Sequences are batched by length
