@@ -30,15 +30,17 @@ uint64_t parse_size(const std::string& text) {
 
 Command add_convert_command(CLI::App& root) {
   struct Options {
-    std::string model, output, dtype, max_shard = "5GB";
+    ModelFlags model;
+    std::string output, max_shard = "5GB";
     RecipeFlags recipe;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cli = root.add_subcommand(
       "convert", "re-save a checkpoint in the Hugging Face layout (dtype, shards)");
-  cli->add_option("--model", o->model, "Hugging Face model directory to read (sets model.path)");
+  cli->add_option("--model", o->model.path,
+                  "Hugging Face model directory to read (sets model.path)");
   cli->add_option("--output", o->output, "directory to write (replaced atomically)")->required();
-  cli->add_option("--dtype", o->dtype,
+  cli->add_option("--dtype", o->model.dtype,
                   "stored dtype fp32|bf16|fp16 (default: as loaded, model.dtype)");
   cli->add_option("--max-shard-size", o->max_shard, "above this, write shards and an index")
       ->capture_default_str();
@@ -48,23 +50,15 @@ Command add_convert_command(CLI::App& root) {
       "  amkd convert --model teacher --output teacher-bf16 --dtype bf16\n"
       "  amkd convert --model big --output big-sharded --max-shard-size 2GB");
   return {cli, [o]() {
-            std::vector<std::string> flags;
-            if (!o->model.empty()) flags.push_back("model.path=" + yaml_quote(o->model));
-            if (!o->dtype.empty()) flags.push_back("model.dtype=" + yaml_quote(o->dtype));
-            Recipe recipe = o->recipe.resolve(flags);
-            if (o->recipe.dump) {
-              std::cout << dump_recipe(recipe);
-              return 0;
-            }
-            if (recipe.model.path.empty())
-              throw InputError("convert: give --model DIR (or model.path)");
+            const auto recipe = o->recipe.resolve(o->model.overrides());
+            if (!recipe) return 0;
             SaveOptions save;
-            save.source_dir = recipe.model.path;
+            save.source_dir = require_model_path(*recipe, "convert");
             save.max_shard_bytes = parse_size(o->max_shard);
-            CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
+            CausalLM model = load_model(save.source_dir, load_options(recipe->model));
             save_model(*model, o->output, save);
-            std::cerr << fmt::format("wrote {} ({}) from {}\n", o->output, recipe.model.dtype,
-                                     recipe.model.path);
+            std::cerr << fmt::format("wrote {} ({}) from {}\n", o->output, recipe->model.dtype,
+                                     save.source_dir);
             return 0;
           }};
 }

@@ -11,21 +11,22 @@ namespace amkd::app {
 
 Command add_score_command(CLI::App& root) {
   struct Options {
-    std::string model, input, output, dtype, device;
+    ModelFlags model;
+    std::string input, output;
     int64_t batch_tokens = 4096;
     RecipeFlags recipe;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cli =
       root.add_subcommand("score", "per-token log-probabilities of token ids under a model");
-  cli->add_option("--model", o->model, "Hugging Face model directory (sets model.path)");
+  cli->add_option("--model", o->model.path, "Hugging Face model directory (sets model.path)");
   cli->add_option("--input", o->input, "JSONL, one {\"ids\": [...]} per line")
       ->required()
       ->check(CLI::ExistingFile);
   cli->add_option("--output", o->output, "JSONL written: each input line plus \"logprobs\"")
       ->required();
-  cli->add_option("--dtype", o->dtype, "compute dtype fp32|bf16|fp16 (sets model.dtype)");
-  cli->add_option("--device", o->device, "cpu or cuda[:N] (sets model.device)");
+  cli->add_option("--dtype", o->model.dtype, "compute dtype fp32|bf16|fp16 (sets model.dtype)");
+  cli->add_option("--device", o->model.device, "cpu or cuda[:N] (sets model.device)");
   cli->add_option("--batch-tokens", o->batch_tokens, "padded tokens per forward pass")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -36,19 +37,11 @@ Command add_score_command(CLI::App& root) {
       "  amkd score --model runs/student --input ids.jsonl --output scored.jsonl\n"
       "  amkd score --model teacher --input ids.jsonl --output t.jsonl --dtype bf16 --device cuda");
   return {cli, [o]() {
-            std::vector<std::string> flags;
-            if (!o->model.empty()) flags.push_back("model.path=" + yaml_quote(o->model));
-            if (!o->dtype.empty()) flags.push_back("model.dtype=" + yaml_quote(o->dtype));
-            if (!o->device.empty()) flags.push_back("model.device=" + yaml_quote(o->device));
-            Recipe recipe = o->recipe.resolve(flags);
-            if (o->recipe.dump) {
-              std::cout << dump_recipe(recipe);
-              return 0;
-            }
-            if (recipe.model.path.empty())
-              throw InputError("score: give --model DIR (or model.path)");
+            const auto recipe = o->recipe.resolve(o->model.overrides());
+            if (!recipe) return 0;
             const auto start = std::chrono::steady_clock::now();
-            CausalLM model = load_model(recipe.model.path, load_options(recipe.model));
+            CausalLM model =
+                load_model(require_model_path(*recipe, "score"), load_options(recipe->model));
             ScoreOptions options;
             options.max_batch_tokens = o->batch_tokens;
             auto last = std::chrono::steady_clock::now();
@@ -62,7 +55,7 @@ Command add_score_command(CLI::App& root) {
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             std::cerr << fmt::format("scored {} sequences with {} ({}) in {:.2f}s -> {}\n", n,
-                                     recipe.model.path, recipe.model.dtype, seconds, o->output);
+                                     recipe->model.path, recipe->model.dtype, seconds, o->output);
             return 0;
           }};
 }

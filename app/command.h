@@ -1,6 +1,7 @@
 #pragma once
 // Each command file registers a CLI11 subcommand and returns how to run it once parsed.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,19 @@ struct RecipeFlags {
   bool dump = false;
 
   void add_to(CLI::App* cli);
-  Recipe resolve(const std::vector<std::string>& flag_overrides) const;
+  // The resolved recipe; with --dump-config it is printed instead and nullopt returned (the
+  // command then exits 0 without running).
+  std::optional<Recipe> resolve(const std::vector<std::string>& flag_overrides) const;
 };
+
+// --model/--dtype/--device: sugar for the recipe's model section.
+struct ModelFlags {
+  std::string path, dtype, device;
+  std::vector<std::string> overrides() const;
+};
+
+// model.path, or an InputError telling the user of `command` to give one.
+const std::string& require_model_path(const Recipe& recipe, const char* command);
 
 // Quotes a flag value for an override ("model.path=" + yaml_quote(dir)).
 std::string yaml_quote(const std::string& value);

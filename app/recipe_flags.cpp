@@ -12,10 +12,27 @@ void RecipeFlags::add_to(CLI::App* cli) {
   cli->add_flag("--dump-config", dump, "print the resolved recipe as YAML and exit");
 }
 
-Recipe RecipeFlags::resolve(const std::vector<std::string>& flag_overrides) const {
+std::optional<Recipe> RecipeFlags::resolve(const std::vector<std::string>& flag_overrides) const {
   RecipeSource source{recipe, flag_overrides};
   source.overrides.insert(source.overrides.end(), sets.begin(), sets.end());
-  return load_recipe(source);
+  Recipe resolved = load_recipe(source);
+  if (!dump) return resolved;
+  std::cout << dump_recipe(resolved);
+  return std::nullopt;
+}
+
+std::vector<std::string> ModelFlags::overrides() const {
+  std::vector<std::string> out;
+  if (!path.empty()) out.push_back("model.path=" + yaml_quote(path));
+  if (!dtype.empty()) out.push_back("model.dtype=" + yaml_quote(dtype));
+  if (!device.empty()) out.push_back("model.device=" + yaml_quote(device));
+  return out;
+}
+
+const std::string& require_model_path(const Recipe& recipe, const char* command) {
+  if (recipe.model.path.empty())
+    throw InputError(std::string(command) + ": give a model directory (--model DIR or model.path)");
+  return recipe.model.path;
 }
 
 std::string yaml_quote(const std::string& value) {

@@ -16,33 +16,8 @@ import sys
 
 import torch
 
-torch.set_num_threads(2)
-# Local directories only: never let transformers try the Hub (a typo in a path would otherwise turn
-# into a confusing "Repo id must be in the form ..." / network error).
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import transformers  # noqa: E402
-from transformers import AutoConfig, AutoModelForCausalLM  # noqa: E402
-
-transformers.logging.set_verbosity_error()
-transformers.logging.disable_progress_bar()
-
-
-def reset_dynamic_rope(model):
-    """HF dynamic RoPE keeps a rescaled inv_freq after a long sequence; reset so every sequence is scored
-    independently (seq_len = max(len, max_position_embeddings)), as make_reference_models.py does."""
-    for m in model.modules():
-        if hasattr(m, "original_inv_freq") and hasattr(m, "original_max_seq_len"):
-            m.inv_freq = m.original_inv_freq.clone()
-            m.max_seq_len_cached = m.original_max_seq_len
-
-
-@torch.no_grad()
-def sequence_logprobs(model, ids):
-    reset_dynamic_rope(model)
-    x = torch.tensor([ids], dtype=torch.long)
-    lp = torch.log_softmax(model(input_ids=x).logits[0].float(), dim=-1)
-    return lp[:-1].gather(1, x[0, 1:, None])[:, 0].tolist()
+from hf_reference import sequence_logprobs
+from transformers import AutoConfig, AutoModelForCausalLM
 
 
 def check(model_dir, ref_path, tol):

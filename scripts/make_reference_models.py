@@ -22,13 +22,8 @@ import time
 
 import torch
 
-torch.set_num_threads(2)
-# Local directories only: never let transformers try the Hub (a typo in a path would otherwise turn
-# into a confusing "Repo id must be in the form ..." / network error).
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-import transformers  # noqa: E402  (after set_num_threads so the import itself stays on 2 threads)
-from transformers import (  # noqa: E402
+from hf_reference import sequence_logprobs
+from transformers import (
     AutoConfig,
     AutoModelForCausalLM,
     GPT2Config,
@@ -36,9 +31,6 @@ from transformers import (  # noqa: E402
     MistralConfig,
     Qwen2Config,
 )
-
-transformers.logging.set_verbosity_error()
-transformers.logging.disable_progress_bar()  # "Loading weights" / "Writing model shards" bars
 
 # Default sequence lengths: a length-1 sequence (no next-token log-probs at all) plus a few others.
 LENGTHS = [1, 7, 19, 33]
@@ -126,26 +118,6 @@ def randomize(model, seed):
             p.copy_(1.0 + torch.randn(p.shape, generator=g) * 0.2)
         else:
             p.copy_(torch.randn(p.shape, generator=g) * 0.2)
-
-
-def reset_dynamic_rope(model):
-    """HF's dynamic RoPE is stateful: after a long sequence the rotary module keeps the rescaled inv_freq
-    for any later sequence still longer than max_position_embeddings. Reset it so each sequence is scored
-    as if alone (seq_len = max(len, max_position_embeddings)) independent of the order of the lines."""
-    for m in model.modules():
-        if hasattr(m, "original_inv_freq") and hasattr(m, "original_max_seq_len"):
-            m.inv_freq = m.original_inv_freq.clone()
-            m.max_seq_len_cached = m.original_max_seq_len
-
-
-@torch.no_grad()
-def sequence_logprobs(model, ids):
-    """logprobs[i] = log_softmax(logits[i])[ids[i+1]] for one unpadded sequence (len-1 values)."""
-    reset_dynamic_rope(model)
-    x = torch.tensor([ids], dtype=torch.long)
-    logits = model(input_ids=x).logits[0].float()
-    lp = torch.log_softmax(logits, dim=-1)
-    return lp[:-1].gather(1, x[0, 1:, None])[:, 0].tolist()
 
 
 def load_fp32(path):
