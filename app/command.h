@@ -43,7 +43,4 @@ struct ModelFlags {
 // model.path, or an InputError telling the user of `command` to give one.
 const std::string& require_model_path(const Recipe& recipe, const char* command);
 
-// Quotes a flag value for an override ("model.path=" + yaml_quote(dir)).
-std::string yaml_quote(const std::string& value);
-
 }  // namespace amkd::app

@@ -23,9 +23,9 @@ std::optional<Recipe> RecipeFlags::resolve(const std::vector<std::string>& flag_
 
 std::vector<std::string> ModelFlags::overrides() const {
   std::vector<std::string> out;
-  if (!path.empty()) out.push_back("model.path=" + yaml_quote(path));
-  if (!dtype.empty()) out.push_back("model.dtype=" + yaml_quote(dtype));
-  if (!device.empty()) out.push_back("model.device=" + yaml_quote(device));
+  if (!path.empty()) out.push_back("model.path=" + yaml_scalar(path));
+  if (!dtype.empty()) out.push_back("model.dtype=" + yaml_scalar(dtype));
+  if (!device.empty()) out.push_back("model.device=" + yaml_scalar(device));
   return out;
 }
 
@@ -33,15 +33,6 @@ const std::string& require_model_path(const Recipe& recipe, const char* command)
   if (recipe.model.path.empty())
     throw InputError(std::string(command) + ": give a model directory (--model DIR or model.path)");
   return recipe.model.path;
-}
-
-std::string yaml_quote(const std::string& value) {
-  std::string q = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
-  }
-  return q + "\"";
 }
 
 }  // namespace amkd::app

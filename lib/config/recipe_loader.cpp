@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <type_traits>
@@ -71,35 +72,39 @@ bool convert(const YAML::Node& n, T& out) {
   }
 }
 
+}  // namespace
+
+std::string yaml_scalar(const std::string& v) {
+  // Plain for ordinary words and paths that YAML reads back as that string, else double-quoted.
+  static const std::regex word(R"([A-Za-z_/.]([A-Za-z0-9_./:+-]*[A-Za-z0-9_./+-])?)");
+  if (std::regex_match(v, word)) {
+    YAML::Node n(v);
+    double d;
+    bool b;
+    if (!YAML::convert<double>::decode(n, d) && !YAML::convert<bool>::decode(n, b) &&
+        !YAML::Load(v).IsNull())
+      return v;
+  }
+  std::string q = "\"";
+  for (unsigned char c : v) {
+    if (c == '"' || c == '\\') {
+      q += '\\';
+      q += static_cast<char>(c);
+    } else if (c < 0x20) {
+      q += fmt::format("\\x{:02x}", c);
+    } else {
+      q += static_cast<char>(c);
+    }
+  }
+  return q + "\"";
+}
+
+namespace {
+
 template <class T>
 std::string render(const T& v) {
   if constexpr (std::is_same_v<T, std::string>) {
-    // Plain when YAML reads it back as the same string, else double-quoted.
-    bool plain = !v.empty() && v.find_first_of(":#{}[],&*!|>'\"%@`\n\t") == std::string::npos &&
-                 v.front() != ' ' && v.back() != ' ' && v.front() != '-' && v.front() != '?';
-    if (plain) {
-      try {
-        YAML::Node n = YAML::Load(v);
-        plain = n.IsScalar() && n.Tag() == "?" && n.Scalar() == v;
-        double d;
-        bool b;
-        plain = plain && !YAML::convert<double>::decode(n, d) &&
-                !YAML::convert<bool>::decode(n, b) && v != "null" && v != "~";
-      } catch (const YAML::Exception&) {
-        plain = false;
-      }
-    }
-    if (plain) return v;
-    std::string q = "\"";
-    for (char c : v) {
-      if (c == '"' || c == '\\') q += '\\';
-      if (c == '\n') {
-        q += "\\n";
-        continue;
-      }
-      q += c;
-    }
-    return q + "\"";
+    return yaml_scalar(v);
   } else if constexpr (std::is_same_v<T, bool>) {
     return v ? "true" : "false";
   } else if constexpr (std::is_same_v<T, std::vector<double>>) {

@@ -20,6 +20,9 @@ Recipe load_recipe(const RecipeSource& source);
 // The resolved recipe as YAML that load_recipe reads back to the same values.
 std::string dump_recipe(const Recipe& recipe);
 
+// A string as a YAML scalar that reads back as the same string (quoted only when needed).
+std::string yaml_scalar(const std::string& value);
+
 // One row per key: for the README's reference and the test that keeps it in sync.
 struct RecipeKeyDoc {
   std::string key;  // "optim.lr"

@@ -129,3 +129,29 @@ TEST_CASE("config.json parsing never crashes, whatever the bytes", "[checkpoint]
     }
   }
 }
+
+TEST_CASE("old GPT-2 checkpoints without the transformer. prefix load", "[checkpoint]") {
+  const json config = {{"model_type", "gpt2"}, {"vocab_size", 30}, {"n_embd", 8},
+                       {"n_layer", 1},         {"n_head", 2},      {"n_positions", 16}};
+  std::vector<ParamSpec> specs = parameter_specs(parse_model_config(config, "test"));
+  for (auto& s : specs) s.name = s.name.substr(std::string("transformer.").size());
+  specs.push_back({"h.0.attn.bias", {1, 1, 16, 16}});  // the causal-mask buffer old files carry
+  auto dir = make_checkpoint("gpt2_old_names", specs, config);
+  CausalLM model = load_model(dir.string());
+  SafetensorsFile file((dir / "model.safetensors").string());
+  CHECK(torch::equal(model->parameter("transformer.h.0.attn.c_attn.weight"),
+                     file.load(*file.find("h.0.attn.c_attn.weight"))));
+}
+
+TEST_CASE("saving copies tokenizer files and generation_config.json along", "[checkpoint]") {
+  auto specs = parameter_specs(parse_model_config(kConfig, "test"));
+  auto src = make_checkpoint("with_tokenizer", specs);
+  std::ofstream(src / "tokenizer.json") << "{\"model\": {}}";
+  std::ofstream(src / "tokenizer_config.json") << "{}";
+  std::ofstream(src / "generation_config.json") << "{\"eos_token_id\": 7}";
+  auto out = test::scratch("ckpt_with_tokenizer_saved") / "out";
+  save_model(*load_model(src.string()), out.string(), {src.string()});
+  const std::vector<std::string> want = {"tokenizer.json", "tokenizer_config.json"};
+  CHECK(tokenizer_files_in(out.string()) == want);
+  CHECK(json::parse(std::ifstream(out / "generation_config.json"))["eos_token_id"] == 7);
+}

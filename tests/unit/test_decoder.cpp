@@ -119,3 +119,14 @@ TEST_CASE("stories260K greedy decoding with the KV cache reproduces the referenc
   }
   CHECK(got == want);
 }
+
+TEST_CASE("sequences longer than a sliding window are refused", "[decoder]") {
+  json mistral = kQwen;
+  mistral["model_type"] = "mistral";
+  mistral["sliding_window"] = 8;
+  CausalLM model = random_model(mistral);
+  torch::NoGradGuard no_grad;
+  CHECK_NOTHROW(model->forward(torch::zeros({1, 8}, torch::kLong)));
+  CHECK_THROWS_WITH(model->forward(torch::zeros({1, 9}, torch::kLong)),
+                    Catch::Contains("sliding window 8"));
+}

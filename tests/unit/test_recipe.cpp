@@ -168,3 +168,33 @@ TEST_CASE("recipe loading never crashes, whatever the bytes", "[recipe][fuzz]") 
   }
   CHECK(refused > 100);
 }
+
+TEST_CASE("strings survive the trip through YAML", "[recipe]") {
+  for (const std::string s : {"",
+                              "yes",
+                              "No",
+                              "null",
+                              "~",
+                              "1e3",
+                              ".inf",
+                              "a: b",
+                              "x:",
+                              "-x",
+                              "#c",
+                              "tab\there",
+                              "quote\"s",
+                              "back\\slash",
+                              "ünïcode ✓",
+                              "cuda:0",
+                              "/path/to/model",
+                              " lead",
+                              "{}",
+                              "line\nbreak",
+                              "[1]"}) {
+    INFO(s << " -> " << yaml_scalar(s));
+    Recipe r = load_recipe({"", {"model.path=" + yaml_scalar(s)}});
+    CHECK(r.model.path == s);
+  }
+  CHECK(yaml_scalar("/path/to/model") == "/path/to/model");
+  CHECK(yaml_scalar("yes") == "\"yes\"");
+}
