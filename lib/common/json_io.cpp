@@ -37,3 +37,46 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 }
 
 }  // namespace amkd
+
+namespace amkd {
+namespace {
+
+const nlohmann::json* field(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() || it->is_null() ? nullptr : &*it;
+}
+
+[[noreturn]] void wrong_type(const nlohmann::json& v, const char* key, const char* expected,
+                             const std::string& where) {
+  std::string shown = v.dump();
+  if (shown.size() > 60) shown = shown.substr(0, 60) + "...";
+  throw InputError(fmt::format("{}: '{}' must be {}, found {}", where, key, expected, shown));
+}
+
+}  // namespace
+
+bool json_bool(const nlohmann::json& j, const char* key, bool fallback, const std::string& where) {
+  const nlohmann::json* v = field(j, key);
+  if (v == nullptr) return fallback;
+  if (!v->is_boolean()) wrong_type(*v, key, "true or false", where);
+  return v->get<bool>();
+}
+
+std::string json_string(const nlohmann::json& j, const char* key, const std::string& fallback,
+                        const std::string& where) {
+  const nlohmann::json* v = field(j, key);
+  if (v == nullptr) return fallback;
+  if (!v->is_string()) wrong_type(*v, key, "a string", where);
+  return v->get<std::string>();
+}
+
+int64_t json_int(const nlohmann::json& j, const char* key, int64_t fallback,
+                 const std::string& where) {
+  const nlohmann::json* v = field(j, key);
+  if (v == nullptr) return fallback;
+  if (!v->is_number_integer()) wrong_type(*v, key, "an integer", where);
+  return v->get<int64_t>();
+}
+
+}  // namespace amkd

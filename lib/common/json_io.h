@@ -16,3 +16,15 @@ nlohmann::json parse_json(std::string_view text, const std::string& source);
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
 }  // namespace amkd
+
+namespace amkd {
+
+// Typed reads of optional fields from untrusted JSON: a missing or null field gives `fallback`,
+// a field of the wrong type an InputError naming `where` and the key.
+bool json_bool(const nlohmann::json& j, const char* key, bool fallback, const std::string& where);
+std::string json_string(const nlohmann::json& j, const char* key, const std::string& fallback,
+                        const std::string& where);
+int64_t json_int(const nlohmann::json& j, const char* key, int64_t fallback,
+                 const std::string& where);
+
+}  // namespace amkd
