@@ -11,7 +11,8 @@
 namespace amkd {
 namespace {
 
-constexpr size_t kCacheLimit = 200000;  // words; the cache is cleared when it grows past this
+constexpr size_t kCacheLimit = 100000;  // words; the cache is cleared when it grows past this
+constexpr size_t kCacheMaxWord = 256;   // longer words are not cached (as tokenizers does)
 
 }  // namespace
 
@@ -167,6 +168,11 @@ void BpeModel::tokenize(std::string_view word, std::vector<int64_t>& out) const 
       out.push_back(it->second);
       return;
     }
+  }
+  if (word.size() >= kCacheMaxWord) {
+    const std::vector<int64_t> ids = merge_word(word);
+    out.insert(out.end(), ids.begin(), ids.end());
+    return;
   }
   const std::string key(word);
   {

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tokenizer/tokenizer.h"
 #include "test_paths.h"
+#include "tokenizer/tokenizer.h"
 
 using namespace amkd;
 using nlohmann::json;
@@ -37,11 +37,12 @@ std::string show(const std::vector<int64_t>& ids) {
 }  // namespace
 
 // Ids from Hugging Face's `tokenizers` (tokenizer.json) and `sentencepiece` (tokenizer.model) for
-// 15000 lines: instruction sets, edge cases, special-token strings (scripts/make_tokenizer_reference.py).
+// 15000 lines: instruction sets, edge cases, special-token strings
+// (scripts/make_tokenizer_reference.py).
 TEST_CASE("tokenizers give Hugging Face's ids on every reference line", "[tokenizer][reference]") {
   const auto root = test::work_dir() / "tokenizer_reference";
-  for (const std::string name :
-       {"gpt2", "mistral_json", "mistral_sp", "bpe_trained", "sp_bpe_trained", "sp_unigram_trained"}) {
+  for (const std::string name : {"gpt2", "mistral_json", "mistral_sp", "bpe_trained",
+                                 "sp_bpe_trained", "sp_unigram_trained"}) {
     INFO("tokenizer " << name);
     const auto rows = read_reference(root / name / "reference.jsonl");
     REQUIRE(rows.size() >= 5000);
@@ -53,10 +54,12 @@ TEST_CASE("tokenizers give Hugging Face's ids on every reference line", "[tokeni
       const auto ids_special = tok->encode(r.text, true);
       const std::string decoded = tok->decode(r.ids);
       if (ids != r.ids && ++bad_ids <= 3)
-        examples += "\n  text " + json(r.text).dump().substr(0, 80) + "\n    want " + show(r.ids) + "\n    got  " + show(ids);
+        examples += "\n  text " + json(r.text).dump().substr(0, 80) + "\n    want " + show(r.ids) +
+                    "\n    got  " + show(ids);
       bad_special += ids_special != r.ids_special;
       if (decoded != r.decoded && ++bad_decode <= 3)
-        examples += "\n  decode " + json(r.text).dump().substr(0, 80) + " -> " + json(decoded).dump().substr(0, 80);
+        examples += "\n  decode " + json(r.text).dump().substr(0, 80) + " -> " +
+                    json(decoded).dump().substr(0, 80);
       bad_roundtrip += r.roundtrip && tok->decode(ids) != r.text;
     }
     INFO(rows.size() << " lines" << examples);
