@@ -5,6 +5,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "common/errors.h"
+#include "tokenizer/prompt_template.h"
+#include <fmt/ranges.h>
+
 namespace amkd {
 
 Rule<double> positive() {
@@ -40,6 +44,18 @@ Rule<std::vector<double>> pair_in_unit_interval() {
   return [](const std::vector<double>& v) {
     bool ok = v.size() == 2 && v[0] >= 0 && v[0] < 1 && v[1] >= 0 && v[1] < 1;
     return ok ? std::string() : std::string("two numbers in [0, 1)");
+  };
+}
+
+Rule<std::string> prompt_template_rule() {
+  return [](const std::string& v) {
+    try {
+      PromptTemplate(v, "template");
+      return std::string();
+    } catch (const InputError&) {
+      return fmt::format("one of {} or a custom template with an {{instruction}} field (and optionally {{input}})",
+                         fmt::join(PromptTemplate::builtin_names(), ", "));
+    }
   };
 }
 

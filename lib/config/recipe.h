@@ -23,6 +23,18 @@ struct ModelSection {
   }
 };
 
+struct DataSection {
+  std::string prompt_template = "dolly";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("template", prompt_template,
+            "prompt template: dolly, chatml, llama2, llama3, plain, or a custom string with {instruction} "
+            "and {input}",
+            prompt_template_rule());
+  }
+};
+
 struct OptimSection {
   double lr = 5e-4;
   std::vector<double> betas = {0.9, 0.999};
@@ -77,6 +89,7 @@ struct Recipe {
   ModelSection model;    // the model a single-model command works on (score, inspect, sft)
   ModelSection teacher;  // distillation: the frozen teacher
   ModelSection student;  // distillation: the model being trained
+  DataSection data;
   OptimSection optim;
   ScheduleSection schedule;
   TrainSection train;
@@ -86,6 +99,7 @@ struct Recipe {
     v.section("model", model, "the model of single-model commands");
     v.section("teacher", teacher, "the frozen teacher of a distillation run");
     v.section("student", student, "the student of a distillation run");
+    v.section("data", data, "instruction data and its prompt template");
     v.section("optim", optim, "optimizer (AdamW)");
     v.section("schedule", schedule, "learning-rate schedule");
     v.section("train", train, "training loop");
