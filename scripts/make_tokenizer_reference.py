@@ -14,6 +14,7 @@ OUTDIR/<name>/reference.jsonl, one line per text:
   mistral_sp          DATADIR/tokenizers/mistral_v1 without tokenizer.json (sentencepiece path)
   bpe_trained         byte-level BPE trained here: Split(Llama-3 regex) + ByteLevel(use_regex=False),
                       added special and non-special tokens, TemplateProcessing post-processor
+  bpe_nfc             bpe_trained's vocabulary in Qwen2's layout: NFC normalizer, Qwen2's split regex
   sp_bpe_trained      sentencepiece BPE trained here (Llama recipe: identity normalization, byte fallback)
   sp_unigram_trained  sentencepiece unigram trained here (byte fallback, whitespace collapsing left on)
 tokenizer.json directories are encoded with `tokenizers.Tokenizer` (truncation and padding switched off),
@@ -249,6 +250,18 @@ def write_sp_config(out_dir):
     write_json(out_dir / "special_tokens_map.json", {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"})
 
 
+def make_qwen2_style(src, dst):
+    """Qwen2's tokenizer.json layout on the trained vocabulary: an NFC normalizer, Qwen2's split regex
+    (single \\p{N} digits), ByteLevel without its own regex, and no BOS post-processor."""
+    copy_files(src, dst, ["tokenizer_config.json", "special_tokens_map.json"])
+    with open(src / "tokenizer.json", encoding="utf-8") as f:
+        tok = json.load(f)
+    tok["normalizer"] = {"type": "NFC"}
+    tok["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = LLAMA3_PATTERN.replace(r"\p{N}{1,3}", r"\p{N}")
+    tok["post_processor"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    write_json(dst / "tokenizer.json", tok)
+
+
 def build_dirs(out, data_dir, data_texts):
     """Returns {name: seconds spent building}."""
     timings = {}
@@ -262,6 +275,7 @@ def build_dirs(out, data_dir, data_texts):
     t0 = time.perf_counter()
     train_bpe(out / "bpe_trained", data_texts)
     timings["bpe_trained"] = time.perf_counter() - t0
+    make_qwen2_style(out / "bpe_trained", out / "bpe_nfc")
     lines = training_lines(data_texts, 6000)
     for name, model_type in (("sp_bpe_trained", "bpe"), ("sp_unigram_trained", "unigram")):
         t0 = time.perf_counter()
@@ -331,7 +345,7 @@ def generate(out, data_dir):
           f"+ a final empty string", flush=True)
     build_times = build_dirs(out, data_dir, data_texts)
     print("built: " + ", ".join(f"{k} {v:.2f}s" for k, v in build_times.items()), flush=True)
-    for name in ("gpt2", "mistral_json", "mistral_sp", "bpe_trained", "sp_bpe_trained", "sp_unigram_trained"):
+    for name in ("gpt2", "mistral_json", "mistral_sp", "bpe_trained", "bpe_nfc", "sp_bpe_trained", "sp_unigram_trained"):
         t0 = time.perf_counter()
         rows = encode_dir(out / name, texts)
         write_reference(out / name, rows)

@@ -108,6 +108,25 @@ expect_input_error not_json_line "not_json.jsonl:1: not valid JSON" -- score --m
 expect_input_error unknown_flag "--frobnicate" -- inspect "$good" --frobnicate
 expect_input_error no_model_dir "model directory does not exist" -- inspect "$w/does-not-exist"
 
+# Tokenizer files and tokenize input.
+tok="$w/tokenizer"
+rm -rf "$tok" && mkdir -p "$tok" && cp "$AMKD_ROOT/data/tokenizers/gpt2/"* "$tok/"
+printf '{"text": "hello"}\n' >"$w/texts.jsonl"
+head -c 100000 "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" >"$tok/tokenizer.json"
+expect_input_error tokenizer_truncated "tokenizer.json: not valid JSON" -- tokenize --model "$tok" --input "$w/texts.jsonl" --output "$w/o.jsonl"
+"$AMKD_PYTHON" - "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" "$tok/tokenizer.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["model"]["merges"][5] = "Ġt nosuchtoken"
+json.dump(t, open(sys.argv[2], "w"))
+PY
+expect_input_error tokenizer_bad_merge "which is not in the vocab" -- tokenize --model "$tok" --input "$w/texts.jsonl" --output "$w/o.jsonl"
+cp "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" "$tok/"
+printf '{"ids": [15496, -4]}\n' >"$w/bad_tok_ids.jsonl"
+expect_input_error tokenizer_bad_ids "token id -4 is not in the vocabulary" -- tokenize --model "$tok" --decode --input "$w/bad_tok_ids.jsonl" --output "$w/o.jsonl"
+printf '{"txt": "hello"}\n' >"$w/no_text.jsonl"
+expect_input_error tokenize_no_text "no_text.jsonl:1: expected an object with a \"text\" string" -- tokenize --model "$tok" --input "$w/no_text.jsonl" --output "$w/o.jsonl"
+
 # Nothing on disk is damaged: a failing run leaves an existing output file as it was.
 echo "precious" >"$w/keep.jsonl"
 expect_input_error keep_output "ids holds" -- score --model "$good" --input "$w/bad_ids.jsonl" --output "$w/keep.jsonl"

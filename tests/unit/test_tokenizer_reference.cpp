@@ -41,7 +41,7 @@ std::string show(const std::vector<int64_t>& ids) {
 // (scripts/make_tokenizer_reference.py).
 TEST_CASE("tokenizers give Hugging Face's ids on every reference line", "[tokenizer][reference]") {
   const auto root = test::work_dir() / "tokenizer_reference";
-  for (const std::string name : {"gpt2", "mistral_json", "mistral_sp", "bpe_trained",
+  for (const std::string name : {"gpt2", "mistral_json", "mistral_sp", "bpe_trained", "bpe_nfc",
                                  "sp_bpe_trained", "sp_unigram_trained"}) {
     INFO("tokenizer " << name);
     const auto rows = read_reference(root / name / "reference.jsonl");
