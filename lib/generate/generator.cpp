@@ -1,0 +1,93 @@
+#include "generate/generator.h"
+
+#include <algorithm>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <fmt/format.h>
+
+#include "common/errors.h"
+
+namespace amkd {
+
+std::vector<GenerationResult> generate(CausalLMImpl& model,
+                                       const std::vector<GenerationRequest>& requests,
+                                       const GenerationConfig& config) {
+  c10::InferenceMode inference;
+  const int64_t B = static_cast<int64_t>(requests.size());
+  std::vector<GenerationResult> results(B);
+  if (B == 0) return results;
+  int64_t longest = 0;
+  for (const auto& r : requests) {
+    if (r.prompt.empty())
+      throw InputError("generate: a prompt has no tokens (it needs at least a BOS)");
+    longest = std::max<int64_t>(longest, static_cast<int64_t>(r.prompt.size()));
+  }
+  int64_t max_length = config.max_length;
+  if (max_length <= 0 && model.config().family == Family::kGpt2)
+    max_length = model.config().max_position_embeddings;
+  if (max_length > 0 && longest >= max_length)
+    throw InputError(
+        fmt::format("generate: a prompt of {} tokens leaves no room below the length limit {}",
+                    longest, max_length));
+
+  // Left padding: every row's last prompt token sits in the last column.
+  const auto device = model.parameter(parameter_specs(model.config()).front().name).device();
+  torch::Tensor ids = torch::full({B, longest}, config.pad_id, torch::kLong);
+  torch::Tensor mask = torch::zeros({B, longest}, torch::kLong);
+  for (int64_t b = 0; b < B; ++b) {
+    const auto& p = requests[b].prompt;
+    const int64_t offset = longest - static_cast<int64_t>(p.size());
+    ids[b].narrow(0, offset, p.size()).copy_(torch::tensor(p, torch::kLong));
+    mask[b].narrow(0, offset, p.size()).fill_(1);
+  }
+  mask = mask.to(device);
+  std::vector<at::Generator> generators;
+  for (const auto& r : requests)
+    generators.push_back(at::make_generator<at::CPUGeneratorImpl>(r.seed));
+
+  std::vector<int64_t> active(B);  // request index of each live batch row
+  for (int64_t b = 0; b < B; ++b) active[b] = b;
+  KVCache cache;
+  torch::Tensor logits =
+      model.forward(ids.to(device), {&cache, mask}).select(1, -1).to(torch::kCPU);
+
+  for (int64_t step = 0; step < config.max_new_tokens && !active.empty(); ++step) {
+    std::vector<int64_t> keep, next;
+    for (size_t row = 0; row < active.size(); ++row) {
+      const int64_t r = active[row];
+      auto& out = results[r];
+      const int64_t token = sample_token(logits[row], config.sampling, generators[r]);
+      out.tokens.push_back(token);
+      const int64_t length = static_cast<int64_t>(requests[r].prompt.size() + out.tokens.size());
+      if (std::find(config.eos_ids.begin(), config.eos_ids.end(), token) != config.eos_ids.end())
+        out.finish_reason = "eos";
+      else if (config.stop && config.stop(r, out.tokens))
+        out.finish_reason = "stop";
+      else if (step + 1 == config.max_new_tokens || (max_length > 0 && length >= max_length))
+        out.finish_reason = "length";
+      if (out.finish_reason.empty()) {
+        keep.push_back(static_cast<int64_t>(row));
+        next.push_back(token);
+      }
+    }
+    if (keep.empty()) break;
+    if (keep.size() < active.size()) {  // finished rows leave the batch and the cache
+      torch::Tensor index = torch::tensor(keep, torch::kLong).to(device);
+      for (auto& k : cache.keys) k = k.index_select(0, index);
+      for (auto& v : cache.values) v = v.index_select(0, index);
+      mask = mask.index_select(0, index);
+      std::vector<int64_t> still;
+      for (int64_t row : keep) still.push_back(active[row]);
+      active = std::move(still);
+    }
+    const int64_t A = static_cast<int64_t>(active.size());
+    mask = torch::cat({mask, torch::ones({A, 1}, mask.options())}, 1);
+    torch::Tensor input = torch::tensor(next, torch::kLong).view({A, 1}).to(device);
+    logits = model.forward(input, {&cache, mask}).select(1, -1).to(torch::kCPU);
+  }
+  for (auto& r : results)
+    if (r.finish_reason.empty()) r.finish_reason = "length";
+  return results;
+}
+
+}  // namespace amkd

@@ -1,0 +1,43 @@
+#pragma once
+// Batched generation with the KV cache: prompts are left-padded into one batch, each request
+// draws from its own seeded generator (a request's sample does not depend on its neighbours'),
+// and rows that finish leave the batch (their cache rows are dropped), so no compute is spent
+// on them. Serves `amkd generate`, evaluation and training rollouts alike.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "generate/sampling.h"
+#include "model/decoder.h"
+
+namespace amkd {
+
+struct GenerationRequest {
+  std::vector<int64_t> prompt;  // at least one token
+  uint64_t seed = 0;
+};
+
+struct GenerationResult {
+  std::vector<int64_t> tokens;  // new tokens only; ends with the EOS when one stopped it
+  std::string finish_reason;    // "eos", "stop" (the caller's stop check), "length"
+};
+
+struct GenerationConfig {
+  SamplingParams sampling;
+  int64_t max_new_tokens = 128;
+  int64_t max_length =
+      0;  // prompt + new tokens; 0: the model's limit for learned positions, else none
+  std::vector<int64_t> eos_ids;
+  int64_t pad_id = 0;
+  // Called after each new token of a row; true ends that row with finish_reason "stop"
+  // (stop strings: the caller decodes and compares).
+  std::function<bool(size_t request, const std::vector<int64_t>& tokens)> stop;
+};
+
+// Runs all requests as one batch (callers chunk large sets).
+std::vector<GenerationResult> generate(CausalLMImpl& model,
+                                       const std::vector<GenerationRequest>& requests,
+                                       const GenerationConfig& config);
+
+}  // namespace amkd
