@@ -86,7 +86,7 @@ TEST_CASE("config problems are input errors", "[checkpoint]") {
   CHECK_THAT(error_of(test::scratch("empty_dir")), Catch::Contains("no config.json"));
 }
 
-TEST_CASE("save then load keeps every parameter; dtypes convert on load", "[checkpoint]") {
+TEST_CASE("save then load keeps every parameter, dtypes convert on load", "[checkpoint]") {
   auto specs = parameter_specs(parse_model_config(kConfig, "test"));
   auto src = make_checkpoint("source", specs);
   CausalLM model = load_model(src.string());

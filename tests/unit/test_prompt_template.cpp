@@ -28,7 +28,7 @@ TEST_CASE("the dolly template reproduces MiniLLM's prompts of the bundled sets",
   }
 }
 
-TEST_CASE("built-in and custom templates render; bad ones are refused", "[template]") {
+TEST_CASE("built-in and custom templates render, bad ones are refused", "[template]") {
   CHECK(PromptTemplate("chatml", "t").render("Hi", "") ==
         "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
   CHECK(PromptTemplate("llama2", "t").render("Hi", "ctx") == "[INST] Hi\n\nctx [/INST]");
