@@ -22,6 +22,7 @@ Command add_score_command(CLI::App& root);
 Command add_convert_command(CLI::App& root);
 Command add_tokenize_command(CLI::App& root);
 Command add_check_command(CLI::App& root);
+Command add_generate_command(CLI::App& root);
 
 // --recipe / --set / --dump-config, shared by every command. Command flags such as --model are
 // recipe keys too: they are passed to resolve() as overrides applied before --set.

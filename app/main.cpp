@@ -13,11 +13,9 @@ int main(int argc, char** argv) {
   root.set_version_flag("--version", "amkd 0.1.0");
   root.footer("Run 'amkd COMMAND --help' for a command's flags and examples.");
   std::vector<amkd::app::Command> commands = {
-      amkd::app::add_inspect_command(root),
-      amkd::app::add_score_command(root),
-      amkd::app::add_convert_command(root),
-      amkd::app::add_tokenize_command(root),
-      amkd::app::add_check_command(root),
+      amkd::app::add_inspect_command(root), amkd::app::add_score_command(root),
+      amkd::app::add_convert_command(root), amkd::app::add_tokenize_command(root),
+      amkd::app::add_check_command(root),   amkd::app::add_generate_command(root),
   };
   try {
     root.parse(argc, argv);

@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <fmt/ranges.h>
 #include "common/errors.h"
 #include "tokenizer/prompt_template.h"
-#include <fmt/ranges.h>
 
 namespace amkd {
 
@@ -22,6 +22,12 @@ Rule<double> non_negative() {
 Rule<double> unit_interval() {
   return [](const double& v) {
     return v >= 0 && v <= 1 ? std::string() : std::string("a number in [0, 1]");
+  };
+}
+
+Rule<double> probability() {
+  return [](const double& v) {
+    return v > 0 && v <= 1 ? std::string() : std::string("a number in (0, 1]");
   };
 }
 
@@ -53,8 +59,9 @@ Rule<std::string> prompt_template_rule() {
       PromptTemplate(v, "template");
       return std::string();
     } catch (const InputError&) {
-      return fmt::format("one of {} or a custom template with an {{instruction}} field (and optionally {{input}})",
-                         fmt::join(PromptTemplate::builtin_names(), ", "));
+      return fmt::format(
+          "one of {} or a custom template with an {{instruction}} field (and optionally {{input}})",
+          fmt::join(PromptTemplate::builtin_names(), ", "));
     }
   };
 }

@@ -14,9 +14,10 @@ using Rule = std::function<std::string(const T&)>;
 Rule<double> positive();
 Rule<double> non_negative();
 Rule<double> unit_interval();  // [0, 1]
+Rule<double> probability();    // (0, 1]
 Rule<std::string> one_of(std::vector<std::string> choices);
 Rule<std::string> device_name();
 Rule<std::vector<double>> pair_in_unit_interval();  // two numbers in [0, 1)
-Rule<std::string> prompt_template_rule();          // a built-in name or a custom template
+Rule<std::string> prompt_template_rule();           // a built-in name or a custom template
 
 }  // namespace amkd

@@ -25,13 +25,46 @@ struct ModelSection {
 
 struct DataSection {
   std::string prompt_template = "dolly";
+  std::string format = "auto";
+  std::string on_bad_line = "error";
 
   template <class V>
   void visit(V& v) {
     v.field("template", prompt_template,
-            "prompt template: dolly, chatml, llama2, llama3, plain, or a custom string with {instruction} "
+            "prompt template: dolly, chatml, llama2, llama3, plain, or a custom string with "
+            "{instruction} "
             "and {input}",
             prompt_template_rule());
+    v.field("format", format,
+            "JSONL format: auto (from each line's keys), dolly, alpaca, minillm, prompt_response, "
+            "messages",
+            one_of({"auto", "dolly", "alpaca", "minillm", "prompt_response", "messages"}));
+    v.field("on_bad_line", on_bad_line,
+            "a malformed line: error (stop, naming file and line) or skip (count it)",
+            one_of({"error", "skip"}));
+  }
+};
+
+struct GenerationSection {
+  int64_t max_new_tokens = 256;
+  bool greedy = false;
+  double temperature = 1.0;
+  int64_t top_k = 0;
+  double top_p = 1.0;
+  int64_t batch_size = 8;
+  int64_t seed = 10;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("max_new_tokens", max_new_tokens, "tokens generated at most per prompt", positive());
+    v.field("greedy", greedy, "take the most likely token instead of sampling");
+    v.field("temperature", temperature, "sampling temperature", positive());
+    v.field("top_k", top_k, "keep the k most likely tokens; 0 keeps all", non_negative());
+    v.field("top_p", top_p, "nucleus sampling: keep the smallest set with this much probability",
+            probability());
+    v.field("batch_size", batch_size, "prompts generated together", positive());
+    v.field("seed", seed, "prompt i samples with seed + i, so a run is reproducible",
+            non_negative());
   }
 };
 
@@ -90,6 +123,7 @@ struct Recipe {
   ModelSection teacher;  // distillation: the frozen teacher
   ModelSection student;  // distillation: the model being trained
   DataSection data;
+  GenerationSection generation;
   OptimSection optim;
   ScheduleSection schedule;
   TrainSection train;
@@ -100,6 +134,7 @@ struct Recipe {
     v.section("teacher", teacher, "the frozen teacher of a distillation run");
     v.section("student", student, "the student of a distillation run");
     v.section("data", data, "instruction data and its prompt template");
+    v.section("generation", generation, "sampling for generate, evaluation and rollouts");
     v.section("optim", optim, "optimizer (AdamW)");
     v.section("schedule", schedule, "learning-rate schedule");
     v.section("train", train, "training loop");
