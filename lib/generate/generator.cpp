@@ -73,8 +73,7 @@ std::vector<GenerationResult> generate(CausalLMImpl& model,
     if (keep.empty()) break;
     if (keep.size() < active.size()) {  // finished rows leave the batch and the cache
       torch::Tensor index = torch::tensor(keep, torch::kLong).to(device);
-      for (auto& k : cache.keys) k = k.index_select(0, index);
-      for (auto& v : cache.values) v = v.index_select(0, index);
+      cache.select_rows(index);
       mask = mask.index_select(0, index);
       std::vector<int64_t> still;
       for (int64_t row : keep) still.push_back(active[row]);

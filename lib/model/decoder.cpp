@@ -146,6 +146,11 @@ CausalLMImpl::CausalLMImpl(ModelConfig config, torch::TensorOptions options)
   }
 }
 
+void KVCache::select_rows(const torch::Tensor& rows) {
+  for (auto& k : keys) k = k.index_select(0, rows.to(k.device()));
+  for (auto& v : values) v = v.index_select(0, rows.to(v.device()));
+}
+
 torch::Tensor CausalLMImpl::parameter(const std::string& name) const {
   if (name == "lm_head.weight") return lm_head_;
   auto it = by_name_.find(name);
@@ -201,12 +206,25 @@ torch::Tensor CausalLMImpl::attention(const Layer& l, int64_t index, const torch
       cache->keys.resize(index + 1);
       cache->values.resize(index + 1);
     }
-    if (cache->keys[index].defined()) {
-      k = torch::cat({cache->keys[index], k}, 2);
-      v = torch::cat({cache->values[index], v}, 2);
+    const int64_t past = cache->filled, needed = past + T;
+    torch::Tensor& kb = cache->keys[index];
+    torch::Tensor& vb = cache->values[index];
+    if (!kb.defined() || kb.size(2) < needed) {  // grow by doubling, keeping what is filled
+      const int64_t capacity =
+          std::max<int64_t>(needed, kb.defined() ? 2 * kb.size(2) : needed + 64);
+      torch::Tensor nk = torch::empty({B, Hkv, capacity, D}, k.options());
+      torch::Tensor nv = torch::empty({B, Hkv, capacity, D}, v.options());
+      if (past > 0) {
+        nk.narrow(2, 0, past).copy_(kb.narrow(2, 0, past));
+        nv.narrow(2, 0, past).copy_(vb.narrow(2, 0, past));
+      }
+      kb = nk;
+      vb = nv;
     }
-    cache->keys[index] = k;
-    cache->values[index] = v;
+    kb.narrow(2, past, T).copy_(k);
+    vb.narrow(2, past, T).copy_(v);
+    k = kb.narrow(2, 0, needed);
+    v = vb.narrow(2, 0, needed);
   }
   if (Hkv != Hq) {  // grouped-query attention: each kv head serves Hq/Hkv query heads
     const int64_t rep = Hq / Hkv, S = k.size(2);
@@ -284,6 +302,7 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids,
                       opt.cache);
     h = h + mlp(l, norm(h, l.norm2_w, l.norm2_b));
   }
+  if (opt.cache != nullptr) opt.cache->filled += T;
   return norm(h, final_norm_w_, final_norm_b_);
 }
 

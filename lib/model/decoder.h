@@ -21,10 +21,15 @@ struct ParamSpec {
 // listed (it is the embedding).
 std::vector<ParamSpec> parameter_specs(const ModelConfig& config);
 
-// Keys for incremental decoding: per layer K and V [B, kv_heads, T, head_dim].
+// Keys and values for incremental decoding: per layer a buffer [B, kv_heads, capacity, head_dim]
+// of which the first `length` positions are filled. Buffers grow by doubling, so a decoding step
+// writes in place instead of copying the whole cache.
 struct KVCache {
   std::vector<torch::Tensor> keys, values;
-  int64_t length() const { return keys.empty() || !keys[0].defined() ? 0 : keys[0].size(2); }
+  int64_t filled = 0;
+  int64_t length() const { return filled; }
+  // Keeps only the given batch rows (finished rows leave a generation batch).
+  void select_rows(const torch::Tensor& rows);
 };
 
 struct ForwardOptions {
