@@ -53,10 +53,19 @@ std::vector<GenerationResult> generate(CausalLMImpl& model,
 
   for (int64_t step = 0; step < config.max_new_tokens && !active.empty(); ++step) {
     std::vector<int64_t> keep, next;
+    // Greedy picks every row's token in one argmax; sampling draws row by row from each
+    // request's own generator.
+    std::vector<int64_t> greedy;
+    if (config.sampling.greedy) {
+      torch::Tensor best = logits.argmax(-1).contiguous();
+      greedy.assign(best.data_ptr<int64_t>(), best.data_ptr<int64_t>() + best.numel());
+    }
     for (size_t row = 0; row < active.size(); ++row) {
       const int64_t r = active[row];
       auto& out = results[r];
-      const int64_t token = sample_token(logits[row], config.sampling, generators[r]);
+      const int64_t token = config.sampling.greedy
+                                ? greedy[row]
+                                : sample_token(logits[row], config.sampling, generators[r]);
       out.tokens.push_back(token);
       const int64_t length = static_cast<int64_t>(requests[r].prompt.size() + out.tokens.size());
       if (std::find(config.eos_ids.begin(), config.eos_ids.end(), token) != config.eos_ids.end())
