@@ -270,8 +270,8 @@ torch::Tensor CausalLMImpl::hidden_states(const torch::Tensor& input_ids,
                                  max_position, config_.max_position_embeddings));
   if (config_.sliding_window && past + T > *config_.sliding_window)
     throw InputError(
-        fmt::format("sequence of {} tokens exceeds the sliding window {} ({} attention "
-                    "windows are not implemented)",
+        fmt::format("sequence of {} tokens exceeds the sliding window {} (amkd runs {} models "
+                    "only up to their attention window)",
                     past + T, *config_.sliding_window, config_.model_type));
 
   // Causal mask: explicit when a cache offset or padding is involved, else SDPA's is_causal.
