@@ -37,10 +37,9 @@ Command add_check_command(CLI::App& root) {
           o->recipe.recipe = o->recipe_file;
         }
         std::vector<std::string> flags;
-        if (!o->teacher.empty()) flags.push_back("teacher.path=" + yaml_scalar(o->teacher));
-        if (!o->student.empty()) flags.push_back("student.path=" + yaml_scalar(o->student));
-        if (!o->prompt_template.empty())
-          flags.push_back("data.template=" + yaml_scalar(o->prompt_template));
+        add_override(flags, "teacher.path", o->teacher);
+        add_override(flags, "student.path", o->student);
+        add_override(flags, "data.template", o->prompt_template);
         const auto recipe = o->recipe.resolve(flags);
         if (!recipe) return 0;
         if (recipe->teacher.path.empty() || recipe->student.path.empty())

@@ -49,9 +49,7 @@ Command add_generate_command(CLI::App& root) {
   return {
       cli, [o]() {
         std::vector<std::string> flags = o->model.overrides();
-        auto set = [&](const char* key, const std::string& v) {
-          if (!v.empty()) flags.push_back(std::string(key) + "=" + yaml_scalar(v));
-        };
+        auto set = [&](const char* key, const std::string& v) { add_override(flags, key, v); };
         set("data.template", o->prompt_template);
         set("generation.max_new_tokens", o->max_new_tokens);
         set("generation.temperature", o->temperature);

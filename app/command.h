@@ -37,6 +37,9 @@ struct RecipeFlags {
   std::optional<Recipe> resolve(const std::vector<std::string>& flag_overrides) const;
 };
 
+// Appends "key=value" (value quoted for YAML) when a flag was given (`value` non-empty).
+void add_override(std::vector<std::string>& overrides, const char* key, const std::string& value);
+
 // --model/--dtype/--device: sugar for the recipe's model section.
 struct ModelFlags {
   std::string path, dtype, device;

@@ -21,11 +21,15 @@ std::optional<Recipe> RecipeFlags::resolve(const std::vector<std::string>& flag_
   return std::nullopt;
 }
 
+void add_override(std::vector<std::string>& overrides, const char* key, const std::string& value) {
+  if (!value.empty()) overrides.push_back(std::string(key) + "=" + yaml_scalar(value));
+}
+
 std::vector<std::string> ModelFlags::overrides() const {
   std::vector<std::string> out;
-  if (!path.empty()) out.push_back("model.path=" + yaml_scalar(path));
-  if (!dtype.empty()) out.push_back("model.dtype=" + yaml_scalar(dtype));
-  if (!device.empty()) out.push_back("model.device=" + yaml_scalar(device));
+  add_override(out, "model.path", path);
+  add_override(out, "model.dtype", dtype);
+  add_override(out, "model.device", device);
   return out;
 }
 
