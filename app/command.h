@@ -23,6 +23,7 @@ Command add_convert_command(CLI::App& root);
 Command add_tokenize_command(CLI::App& root);
 Command add_check_command(CLI::App& root);
 Command add_generate_command(CLI::App& root);
+Command add_sft_command(CLI::App& root);
 
 // --recipe / --set / --dump-config, shared by every command. Command flags such as --model are
 // recipe keys too: they are passed to resolve() as overrides applied before --set.
@@ -31,7 +32,8 @@ struct RecipeFlags {
   std::vector<std::string> sets;
   bool dump = false;
 
-  void add_to(CLI::App* cli);
+  // `positional`: the recipe may also be given as the first argument ("amkd sft RECIPE").
+  void add_to(CLI::App* cli, bool positional = false);
   // The resolved recipe; with --dump-config it is printed instead and nullopt returned (the
   // command then exits 0 without running).
   std::optional<Recipe> resolve(const std::vector<std::string>& flag_overrides) const;

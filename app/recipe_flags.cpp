@@ -4,8 +4,9 @@
 
 namespace amkd::app {
 
-void RecipeFlags::add_to(CLI::App* cli) {
-  cli->add_option("--recipe", recipe, "recipe YAML file (flags and --set override its keys)")
+void RecipeFlags::add_to(CLI::App* cli, bool positional) {
+  cli->add_option(positional ? "recipe,--recipe" : "--recipe", recipe,
+                  "recipe YAML file (flags and --set override its keys)")
       ->check(CLI::ExistingFile);
   cli->add_option("--set", sets, "override a recipe key, e.g. --set model.dtype=bf16 (repeatable)")
       ->type_name("KEY=VALUE");

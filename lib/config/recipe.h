@@ -24,12 +24,25 @@ struct ModelSection {
 };
 
 struct DataSection {
+  std::string train;
+  std::string valid;
+  int64_t valid_size = 500;
   std::string prompt_template = "dolly";
   std::string format = "auto";
   std::string on_bad_line = "error";
+  int64_t max_prompt_length = 256;
+  int64_t max_length = 512;
+  bool length_grouping = false;
 
   template <class V>
   void visit(V& v) {
+    v.field("train", train, "training JSONL (sft, train)");
+    v.field("valid", valid,
+            "validation JSONL; empty: data.valid_size examples are held out from data.train");
+    v.field("valid_size", valid_size,
+            "examples held out from data.train for validation when data.valid is empty (at most "
+            "a tenth of it); 0: no validation",
+            non_negative());
     v.field("template", prompt_template,
             "prompt template: dolly, chatml, llama2, llama3, plain, or a custom string with "
             "{instruction} "
@@ -42,6 +55,13 @@ struct DataSection {
     v.field("on_bad_line", on_bad_line,
             "a malformed line: error (stop, naming file and line) or skip (count it)",
             one_of({"error", "skip"}));
+    v.field("max_prompt_length", max_prompt_length,
+            "prompt tokens kept (longer prompts keep their beginning, and are counted)",
+            positive());
+    v.field("max_length", max_length,
+            "prompt + response tokens kept (longer responses are cut, and counted)", positive());
+    v.field("length_grouping", length_grouping,
+            "batch examples of similar length together (less padding; batch order still shuffled)");
   }
 };
 
@@ -107,6 +127,12 @@ struct TrainSection {
   int64_t seed = 42;
   int64_t batch_size = 8;
   int64_t grad_accum = 1;
+  int64_t epochs = 1;
+  int64_t max_steps = 0;
+  std::string precision = "auto";
+  int64_t log_every = 10;
+  int64_t eval_every = 0;
+  int64_t save_every = 0;
   std::string output_dir = "runs/amkd";
 
   template <class V>
@@ -114,6 +140,19 @@ struct TrainSection {
     v.field("seed", seed, "seed of every random generator the run owns", non_negative());
     v.field("batch_size", batch_size, "sequences per micro-batch", positive());
     v.field("grad_accum", grad_accum, "micro-batches per optimizer step", positive());
+    v.field("epochs", epochs, "passes over the training data (when train.max_steps is 0)",
+            positive());
+    v.field("max_steps", max_steps, "optimizer steps; 0: train.epochs worth", non_negative());
+    v.field("precision", precision,
+            "auto (bf16 autocast on CUDA, fp32 on CPU), fp32, or bf16 (autocast; fp32 master "
+            "weights)",
+            one_of({"auto", "fp32", "bf16"}));
+    v.field("log_every", log_every, "steps between console progress lines", positive());
+    v.field("eval_every", eval_every, "steps between validation losses; 0: at the end only",
+            non_negative());
+    v.field("save_every", save_every,
+            "steps between checkpoints (output_dir/checkpoint-STEP); 0: at the end only",
+            non_negative());
     v.field("output_dir", output_dir, "where checkpoints and metrics are written");
   }
 };

@@ -298,6 +298,15 @@ struct DocSections {
   }
 };
 
+// Rules that involve several keys; checked once each key is valid on its own.
+void check_consistency(const Recipe& r, Problems& problems) {
+  if (r.data.max_prompt_length >= r.data.max_length)
+    problems.lines.push_back(fmt::format(
+        "data.max_prompt_length ({}) must be below data.max_length ({}), leaving room for the "
+        "response",
+        r.data.max_prompt_length, r.data.max_length));
+}
+
 }  // namespace
 
 Recipe load_recipe(const RecipeSource& source) {
@@ -327,6 +336,7 @@ Recipe load_recipe(const RecipeSource& source) {
   SectionLoader loader(root, problems);
   recipe.visit(loader);
   loader.finish();
+  if (problems.lines.empty()) check_consistency(recipe, problems);
   if (!problems.lines.empty()) {
     std::string msg = fmt::format("{} problem{} in the recipe:", problems.lines.size(),
                                   problems.lines.size() == 1 ? "" : "s");

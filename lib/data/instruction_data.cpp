@@ -92,7 +92,8 @@ Example parse_row(const json& row, DataFormat format, bool require_response) {
     case DataFormat::kAuto:
       break;
   }
-  if (require_response && (e.references.empty() || e.references[0].empty()))
+  if (require_response &&
+      (e.references.empty() || e.references[0].find_first_not_of(" \t\r\n") == std::string::npos))
     throw InputError("the response is empty");
   if (!e.references.empty()) e.response = e.references[0];
   if (row.contains("id") && (row["id"].is_string() || row["id"].is_number_integer()))
@@ -159,6 +160,10 @@ LoadedData load_instruction_data(const std::string& path, const DataLoadOptions&
                                                             data.skipped, data.first_skip_reason)
                                               : ""));
   return data;
+}
+
+std::string prompt_text(const PromptTemplate& tmpl, const Example& example) {
+  return example.prompt.empty() ? tmpl.render(example.instruction, example.input) : example.prompt;
 }
 
 }  // namespace amkd

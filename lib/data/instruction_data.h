@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer/prompt_template.h"
+
 namespace amkd {
 
 struct Example {
@@ -36,5 +38,8 @@ struct LoadedData {
 };
 
 LoadedData load_instruction_data(const std::string& path, const DataLoadOptions& options = {});
+
+// The prompt text of an example: its ready prompt, else the template applied to it.
+std::string prompt_text(const PromptTemplate& tmpl, const Example& example);
 
 }  // namespace amkd

@@ -35,7 +35,7 @@ GenerateFileSummary generate_file(CausalLMImpl& model, const Tokenizer& tokenize
   std::vector<GenerationRequest> requests;
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& e = examples[i];
-    prompts.push_back(e.prompt.empty() ? tmpl.render(e.instruction, e.input) : e.prompt);
+    prompts.push_back(prompt_text(tmpl, e));
     std::vector<int64_t> ids = tokenizer.encode(prompts.back(), true);
     if (tokenizer.special().eos && !ids.empty() && ids.back() == *tokenizer.special().eos)
       ids.pop_back();

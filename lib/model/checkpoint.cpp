@@ -242,6 +242,7 @@ void save_model(CausalLMImpl& model, const std::string& out_dir, const SaveOptio
     for (const auto& name : tokenizer_files_in(options.source_dir))
       fs::copy_file(src / name, tmp / name);
   }
+  for (const auto& [name, content] : options.extra_files) write_file_atomic(tmp / name, content);
   out.commit();
 }
 

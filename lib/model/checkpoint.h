@@ -2,6 +2,7 @@
 // Hugging Face checkpoint directories: config.json + model.safetensors (or shards with
 // model.safetensors.index.json) + generation_config.json + tokenizer files.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,8 +37,9 @@ std::vector<std::string> tokenizer_files_in(const std::string& dir);
 
 struct SaveOptions {
   std::string source_dir;  // where generation_config.json and tokenizer files are copied from
-  std::optional<torch::ScalarType> dtype;  // default: the model's dtype
-  uint64_t max_shard_bytes = 5ull << 30;   // above this, shards + index
+  std::optional<torch::ScalarType> dtype;          // default: the model's dtype
+  uint64_t max_shard_bytes = 5ull << 30;           // above this, shards + index
+  std::map<std::string, std::string> extra_files;  // name -> content (e.g. the run's recipe.yaml)
 };
 
 // Writes the model in the HF layout atomically: OUT appears complete or not at all.

@@ -25,6 +25,7 @@ struct CompatReport {
   std::string format() const;
 };
 
-CompatReport check_compatibility(const CompatSide& teacher, const CompatSide& student, const PromptTemplate& tmpl);
+CompatReport check_compatibility(const CompatSide& teacher, const CompatSide& student,
+                                 const PromptTemplate& tmpl);
 
 }  // namespace amkd

@@ -21,18 +21,23 @@ const std::vector<std::string>& PromptTemplate::builtin_names() {
   return names;
 }
 
-PromptTemplate::PromptTemplate(const std::string& name_or_text, const std::string& where) : name_(name_or_text) {
+PromptTemplate::PromptTemplate(const std::string& name_or_text, const std::string& where)
+    : name_(name_or_text) {
   for (const auto& n : builtin_names())
     if (n == name_or_text) return;
   if (name_or_text.find("{instruction}") == std::string::npos)
-    throw InputError(fmt::format("{}: '{}' is neither a built-in template ({}) nor a custom template with an "
-                                 "{{instruction}} field",
-                                 where, name_or_text, fmt::join(builtin_names(), ", ")));
+    throw InputError(
+        fmt::format("{}: '{}' is neither a built-in template ({}) nor a custom template with an "
+                    "{{instruction}} field",
+                    where, name_or_text, fmt::join(builtin_names(), ", ")));
   static const std::regex field(R"(\{([A-Za-z_]*)\})");
-  for (std::sregex_iterator it(name_or_text.begin(), name_or_text.end(), field), end; it != end; ++it) {
+  for (std::sregex_iterator it(name_or_text.begin(), name_or_text.end(), field), end; it != end;
+       ++it) {
     const std::string f = (*it)[1];
     if (f != "instruction" && f != "input")
-      throw InputError(fmt::format("{}: custom template field {{{}}} is unknown (fields: {{instruction}}, {{input}})", where, f));
+      throw InputError(fmt::format(
+          "{}: custom template field {{{}}} is unknown (fields: {{instruction}}, {{input}})", where,
+          f));
   }
   name_ = "custom";
   custom_ = name_or_text;
@@ -41,11 +46,14 @@ PromptTemplate::PromptTemplate(const std::string& name_or_text, const std::strin
 std::string PromptTemplate::render(const std::string& instruction, const std::string& input) const {
   if (name_ == "dolly") {
     if (input.empty())
-      return "Below is an instruction that describes a task. Write a response that appropriately completes the "
-             "request.\n\n### Instruction:\n" + instruction + "\n\n### Response:\n";
-    return "Below is an instruction that describes a task, paired with an input that provides further context. "
-           "Write a response that appropriately completes the request.\n\n### Instruction:\n" + instruction +
-           "\n\n### Input:\n" + input + "\n\n### Response:\n";
+      return "Below is an instruction that describes a task. Write a response that appropriately "
+             "completes the "
+             "request.\n\n### Instruction:\n" +
+             instruction + "\n\n### Response:\n";
+    return "Below is an instruction that describes a task, paired with an input that provides "
+           "further context. "
+           "Write a response that appropriately completes the request.\n\n### Instruction:\n" +
+           instruction + "\n\n### Input:\n" + input + "\n\n### Response:\n";
   }
   const std::string user = with_input(instruction, input);
   if (name_ == "chatml") return "<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n";
@@ -65,11 +73,13 @@ std::string PromptTemplate::render(const std::string& instruction, const std::st
   return out + custom_.substr(pos);
 }
 
-EncodedExample encode_example(const Tokenizer& tokenizer, const std::string& prompt, const std::string& response) {
+EncodedExample encode_example(const Tokenizer& tokenizer, const std::string& prompt,
+                              const std::string& response) {
   EncodedExample e;
   e.ids = tokenizer.encode(prompt, true);
   // A prompt-side EOS (tokenizers that append one) would end the text before the response.
-  if (tokenizer.special().eos && !e.ids.empty() && e.ids.back() == *tokenizer.special().eos) e.ids.pop_back();
+  if (tokenizer.special().eos && !e.ids.empty() && e.ids.back() == *tokenizer.special().eos)
+    e.ids.pop_back();
   e.prompt_length = static_cast<int64_t>(e.ids.size());
   const std::vector<int64_t> r = tokenizer.encode(response, false);
   e.ids.insert(e.ids.end(), r.begin(), r.end());

@@ -32,6 +32,7 @@ struct EncodedExample {
   std::vector<uint8_t> loss_mask;  // 1 on response tokens (and the closing EOS), 0 on the prompt
   int64_t prompt_length = 0;
 };
-EncodedExample encode_example(const Tokenizer& tokenizer, const std::string& prompt, const std::string& response);
+EncodedExample encode_example(const Tokenizer& tokenizer, const std::string& prompt,
+                              const std::string& response);
 
 }  // namespace amkd

@@ -1,0 +1,54 @@
+#include "train/run_output.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "common/atomic_write.h"
+#include "common/errors.h"
+#include "model/checkpoint.h"
+
+namespace fs = std::filesystem;
+
+namespace amkd {
+
+RunOutput::RunOutput(const std::string& dir, const std::string& recipe_yaml, bool writer)
+    : dir_(dir), recipe_yaml_(recipe_yaml), writer_(writer) {
+  if (!writer) return;
+  const fs::path root(dir);
+  for (const char* marker : {"recipe.yaml", "metrics.jsonl"})
+    if (fs::exists(root / marker))
+      throw InputError(fmt::format(
+          "{}: holds an earlier run ({} exists); choose another train.output_dir or remove it", dir,
+          marker));
+}
+
+void RunOutput::start() {
+  if (!writer_) return;
+  const fs::path root(dir_);
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec || !fs::is_directory(root))
+    throw InputError(fmt::format("{}: cannot create the output directory ({})", dir_,
+                                 ec ? ec.message() : "not a directory"));
+  write_file_atomic(root / "recipe.yaml", recipe_yaml_);
+  metrics_.emplace((root / "metrics.jsonl").string());
+}
+
+void RunOutput::log(const nlohmann::json& row) {
+  if (metrics_) metrics_->write(row);
+}
+
+std::string RunOutput::save(CausalLMImpl& model, const std::string& name,
+                            const std::string& source_dir) {
+  const std::string path = (fs::path(dir_) / name).string();
+  if (!metrics_) return path;
+  SaveOptions options;
+  options.source_dir = source_dir;
+  options.dtype = torch::kFloat32;
+  options.extra_files["recipe.yaml"] = recipe_yaml_;
+  save_model(model, path, options);
+  return path;
+}
+
+}  // namespace amkd

@@ -1,0 +1,33 @@
+#pragma once
+// The output directory of a training run: recipe.yaml (the resolved recipe), metrics.jsonl,
+// checkpoint-STEP/ every train.save_every steps and final/ at the end. Each checkpoint is a
+// Hugging Face model directory (with the tokenizer and the recipe) written atomically.
+#include <optional>
+#include <string>
+
+#include "metrics/metrics_jsonl.h"
+#include "model/decoder.h"
+
+namespace amkd {
+
+class RunOutput {
+ public:
+  // Refuses a directory that already holds a run (recipe.yaml or metrics.jsonl), so an earlier
+  // run is never overwritten. Nothing is written yet: a run that fails while loading leaves no
+  // trace. `writer` is false on ranks other than 0: they write nothing.
+  RunOutput(const std::string& dir, const std::string& recipe_yaml, bool writer = true);
+  // Creates the directory, recipe.yaml and metrics.jsonl: call when training starts.
+  void start();
+
+  void log(const nlohmann::json& row);
+  // Saves `model` (fp32) as DIR/name with tokenizer files from `source_dir`; returns the path.
+  std::string save(CausalLMImpl& model, const std::string& name, const std::string& source_dir);
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_, recipe_yaml_;
+  bool writer_;
+  std::optional<MetricsJsonl> metrics_;
+};
+
+}  // namespace amkd
