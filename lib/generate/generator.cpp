@@ -48,8 +48,12 @@ std::vector<GenerationResult> generate(CausalLMImpl& model,
   std::vector<int64_t> active(B);  // request index of each live batch row
   for (int64_t b = 0; b < B; ++b) active[b] = b;
   KVCache cache;
-  torch::Tensor logits =
-      model.forward(ids.to(device), {&cache, mask}).select(1, -1).to(torch::kCPU);
+  // Only the last position's logits are needed: the prompt's other positions skip the head.
+  auto last_logits = [&](const torch::Tensor& input) {
+    return model.logits_from_hidden(model.hidden_states(input, {&cache, mask}).select(1, -1))
+        .to(torch::kCPU);
+  };
+  torch::Tensor logits = last_logits(ids.to(device));
 
   for (int64_t step = 0; step < config.max_new_tokens && !active.empty(); ++step) {
     std::vector<int64_t> keep, next;
@@ -91,7 +95,7 @@ std::vector<GenerationResult> generate(CausalLMImpl& model,
     const int64_t A = static_cast<int64_t>(active.size());
     mask = torch::cat({mask, torch::ones({A, 1}, mask.options())}, 1);
     torch::Tensor input = torch::tensor(next, torch::kLong).view({A, 1}).to(device);
-    logits = model.forward(input, {&cache, mask}).select(1, -1).to(torch::kCPU);
+    logits = last_logits(input);
   }
   for (auto& r : results)
     if (r.finish_reason.empty()) r.finish_reason = "length";
