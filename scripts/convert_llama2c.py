@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Convert a llama2.c "v0" (legacy) checkpoint to a Hugging Face LlamaForCausalLM directory.
 
-Usage: python scripts/convert_llama2c.py CHECKPOINT.bin OUTDIR [--reference GREEDY.json] [--no-verify]
+Usage: python scripts/convert_llama2c.py CHECKPOINT.bin OUTDIR [--tokenizer TOK.bin] [--reference GREEDY.json] [--no-verify]
+
+With --tokenizer, llama2.c's tokenizer file (int32 max_token_length, then per token: float32 score,
+int32 length, bytes; pieces use ' ' for sentencepiece's U+2581 and "<0xNN>" for byte tokens) becomes
+OUTDIR/tokenizer.json + tokenizer_config.json: a Llama-style byte-fallback BPE whose merges are
+ranked by the merged piece's score, which is how llama2.c's encoder picks the next merge.
 
 Writes OUTDIR/config.json and OUTDIR/model.safetensors (float32) using only numpy + safetensors, so the
 conversion does not depend on transformers. Afterwards (unless --no-verify, and only if transformers is
@@ -170,6 +175,54 @@ def verify(outdir, ref_path):
     return ok
 
 
+def read_llama2c_tokenizer(path):
+    data = open(path, "rb").read()
+    pos, pieces = 4, []
+    while pos < len(data):
+        score, length = np.frombuffer(data[pos:pos + 4], "<f4")[0], int(np.frombuffer(data[pos + 4:pos + 8], "<i4")[0])
+        piece = data[pos + 8:pos + 8 + length].decode("utf-8")
+        pieces.append((piece.replace(" ", "\u2581"), float(score)))
+        pos += 8 + length
+    return pieces
+
+
+def write_tokenizer(pieces, outdir):
+    vocab = {p: i for i, (p, _) in enumerate(pieces)}
+    merges = []
+    for i, (p, score) in enumerate(pieces):
+        if i < 3 or p.startswith("<0x") or len(p) < 2:
+            continue
+        for k in range(1, len(p)):
+            a, b = p[:k], p[k:]
+            if a in vocab and b in vocab:
+                merges.append((-score, vocab[a], vocab[b], a, b))
+    merges.sort()
+    tokenizer = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, t in enumerate(["<unk>", "<s>", "</s>"])],
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": "\u2581"}, {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+        "pre_tokenizer": None,
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                           "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                                    {"Sequence": {"id": "B", "type_id": 1}}],
+                           "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "}, {"type": "ByteFallback"},
+            {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+        "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+                  "vocab": vocab, "merges": [[a, b] for *_, a, b in merges]},
+    }
+    with open(os.path.join(outdir, "tokenizer.json"), "w") as f:
+        json.dump(tokenizer, f, ensure_ascii=False)
+    with open(os.path.join(outdir, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "LlamaTokenizerFast", "bos_token": "<s>", "eos_token": "</s>",
+                   "unk_token": "<unk>", "add_bos_token": True, "add_eos_token": False}, f, indent=2)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     ap.add_argument("checkpoint")
@@ -177,6 +230,7 @@ def main():
     ap.add_argument("--reference", help="greedy reference JSON (default: reference_greedy_100.json "
                                         "next to the checkpoint)")
     ap.add_argument("--no-verify", action="store_true", help="skip the transformers check")
+    ap.add_argument("--tokenizer", help="llama2.c tokenizer .bin to convert to tokenizer.json")
     args = ap.parse_args()
 
     h, shared, w = read_llama2c(args.checkpoint)
@@ -188,6 +242,8 @@ def main():
         f.write("\n")
     # metadata format=pt: what torch-side writers put there; transformers checks it on load.
     save_file(tensors, os.path.join(args.outdir, "model.safetensors"), metadata={"format": "pt"})
+    if args.tokenizer:
+        write_tokenizer(read_llama2c_tokenizer(args.tokenizer), args.outdir)
     n = sum(a.size for a in tensors.values())
     print(f"converted {args.checkpoint}: {h} shared_classifier={shared} -> {args.outdir} "
           f"({len(tensors)} tensors, {n} params)")

@@ -33,6 +33,7 @@ struct DataSection {
   int64_t max_prompt_length = 256;
   int64_t max_length = 512;
   bool length_grouping = false;
+  std::string teacher_cache;
 
   template <class V>
   void visit(V& v) {
@@ -60,6 +61,9 @@ struct DataSection {
             positive());
     v.field("max_length", max_length,
             "prompt + response tokens kept (longer responses are cut, and counted)", positive());
+    v.field("teacher_cache", teacher_cache,
+            "teacher outputs made once with amkd generate (JSONL with id and response), for "
+            "the teacher_cache sources");
     v.field("length_grouping", length_grouping,
             "batch examples of similar length together (less padding; batch order still shuffled)");
   }
@@ -157,6 +161,112 @@ struct TrainSection {
   }
 };
 
+struct ObjectiveSection {
+  std::string type = "ammd";
+  double beta = 0.5;
+  double skew = 0.1;
+  double sft_weight = 0.0;
+  std::string teacher_expectation = "exact";
+  int64_t chunk_positions = 1024;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("type", type, "what amkd train minimises: ammd, sft, fkl, rkl, jsd, skl, srkl or tvd",
+            one_of({"ammd", "sft", "fkl", "rkl", "jsd", "skl", "srkl", "tvd"}));
+    v.field("beta", beta,
+            "ammd: weight of the off-policy distance (1 - beta on-policy); jsd: the teacher's "
+            "weight in the mixture (0 = fkl, 1 = rkl)",
+            unit_interval());
+    v.field("skew", skew, "skl/srkl: weight of the other distribution in the skewed mixture",
+            unit_interval());
+    v.field("sft_weight", sft_weight,
+            "weight of an added cross-entropy on dataset responses (0: none)", non_negative());
+    v.field("teacher_expectation", teacher_expectation,
+            "ammd off-policy moment: exact (sum over the vocabulary with the teacher's "
+            "probabilities) or sampled (the taken token)",
+            one_of({"exact", "sampled"}));
+    v.field("chunk_positions", chunk_positions,
+            "positions per vocabulary-wide chunk (peak memory grows with it)", positive());
+  }
+};
+
+struct RolloutSection {
+  std::string source = "dataset";
+  double on_policy_prob = 0.5;
+  double adaptive_init_prob = 0.0;
+  double adaptive_loss_eps = 0.1;
+  int64_t replay_capacity = 1000;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("source", source,
+            "responses the baselines train on: dataset (KD), teacher (generated now; SeqKD), "
+            "teacher_cache (data.teacher_cache), student (on-policy; ImitKD), mixed (student with "
+            "probability on_policy_prob, else dataset; GKD), adaptive (DistiLLM's schedule with a "
+            "replay buffer)",
+            one_of({"dataset", "teacher", "teacher_cache", "student", "mixed", "adaptive"}));
+    v.field("on_policy_prob", on_policy_prob, "mixed: probability of a student-sampled batch",
+            unit_interval());
+    v.field("adaptive_init_prob", adaptive_init_prob,
+            "adaptive: starting probability of student outputs (raised by 0.1 when the "
+            "validation loss rises by adaptive_loss_eps)",
+            unit_interval());
+    v.field("adaptive_loss_eps", adaptive_loss_eps,
+            "adaptive: validation-loss rise that raises the probability", non_negative());
+    v.field("replay_capacity", replay_capacity, "adaptive: student outputs kept for replay",
+            positive());
+  }
+};
+
+struct OffPolicySection {
+  std::string source = "teacher";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("source", source,
+            "ammd off-policy batch: teacher (generated now), teacher_cache (data.teacher_cache) "
+            "or dataset (its responses)",
+            one_of({"teacher", "teacher_cache", "dataset"}));
+  }
+};
+
+struct CriticSection {
+  int64_t steps = 1;
+  double l2 = 0.5;
+  double lr = 0.0;
+  double scale = 1.0;
+  std::string backbone = "student_copy";
+  int64_t layers = 2;
+  bool shared = false;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("steps", steps, "critic ascent steps per student step", positive());
+    v.field("l2", l2, "penalty on sum_a f^2 (keeps the game from oscillating; see AMMD.md)",
+            non_negative());
+    v.field("lr", lr, "critic AdamW learning rate; 0: optim.lr", non_negative());
+    v.field("scale", scale, "f = scale * tanh(critic head)", positive());
+    v.field("backbone", backbone,
+            "student_copy (the student's decoder) or small (its first critic.layers layers)",
+            one_of({"student_copy", "small"}));
+    v.field("layers", layers, "backbone small: decoder layers kept", positive());
+    v.field("shared", shared, "one backbone with two heads for the on- and off-policy critics");
+  }
+};
+
+struct PolicyGradientSection {
+  bool enabled = true;
+  std::string baseline = "batch_mean";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("enabled", enabled, "ammd: the REINFORCE term on future on-policy gaps");
+    v.field("baseline", baseline,
+            "batch_mean (mean reward-to-go of the batch at each position) or none",
+            one_of({"batch_mean", "none"}));
+  }
+};
+
 struct Recipe {
   ModelSection model;    // the model a single-model command works on (score, inspect, sft)
   ModelSection teacher;  // distillation: the frozen teacher
@@ -166,6 +276,11 @@ struct Recipe {
   OptimSection optim;
   ScheduleSection schedule;
   TrainSection train;
+  ObjectiveSection objective;
+  RolloutSection rollout;
+  OffPolicySection off_policy;
+  CriticSection critic;
+  PolicyGradientSection policy_gradient;
 
   template <class V>
   void visit(V& v) {
@@ -177,6 +292,11 @@ struct Recipe {
     v.section("optim", optim, "optimizer (AdamW)");
     v.section("schedule", schedule, "learning-rate schedule");
     v.section("train", train, "training loop");
+    v.section("objective", objective, "what amkd train minimises");
+    v.section("rollout", rollout, "where the baselines' responses come from");
+    v.section("off_policy", off_policy, "ammd: the off-policy batch");
+    v.section("critic", critic, "ammd: the bounded critics");
+    v.section("policy_gradient", policy_gradient, "ammd: the on-policy score-function term");
   }
 };
 

@@ -33,6 +33,7 @@ EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate&
     set.tokens += static_cast<int64_t>(e.ids.size());
     set.response_tokens += static_cast<int64_t>(e.ids.size()) - e.prompt_length;
     set.examples.push_back(std::move(e));
+    set.ids.push_back(example.id);
   }
   return set;
 }

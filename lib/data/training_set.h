@@ -22,6 +22,7 @@ struct LengthLimits {
 
 struct EncodedSet {
   std::vector<EncodedExample> examples;
+  std::vector<std::string> ids;     // the examples' ids, in the same order
   int64_t truncated_prompts = 0;    // prompts cut to max_prompt_length
   int64_t truncated_responses = 0;  // responses (with their EOS) cut to fit max_length
   int64_t tokens = 0;               // tokens kept, all examples

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "model/logit_mask.h"
 
 namespace amkd {
 
@@ -50,8 +51,10 @@ std::vector<GenerationResult> generate(CausalLMImpl& model,
   KVCache cache;
   // Only the last position's logits are needed: the prompt's other positions skip the head.
   auto last_logits = [&](const torch::Tensor& input) {
-    return model.logits_from_hidden(model.hidden_states(input, {&cache, mask}).select(1, -1))
-        .to(torch::kCPU);
+    torch::Tensor logits =
+        model.logits_from_hidden(model.hidden_states(input, {&cache, mask}).select(1, -1));
+    if (config.valid_vocab > 0) logits = mask_padded_logits(logits, config.valid_vocab);
+    return logits.to(torch::kCPU);
   };
   torch::Tensor logits = last_logits(ids.to(device));
 

@@ -30,6 +30,8 @@ struct GenerationConfig {
       0;  // prompt + new tokens; 0: the model's limit for learned positions, else none
   std::vector<int64_t> eos_ids;
   int64_t pad_id = 0;
+  // > 0: ids from here on (padded head rows, tokens the other model lacks) are never drawn.
+  int64_t valid_vocab = 0;
   // Called after each new token of a row; true ends that row with finish_reason "stop"
   // (stop strings: the caller decodes and compares).
   std::function<bool(size_t request, const std::vector<int64_t>& tokens)> stop;

@@ -59,7 +59,7 @@ std::vector<std::string> weight_files(const fs::path& dir) {
 }
 
 // Names a checkpoint may hold that are not parameters (buffers older transformers saved).
-bool ignorable(const ModelConfig& c, const std::string& name) {
+bool ignorable(const ModelConfig& c, const std::string& name, bool layers_dropped) {
   auto ends_with = [&](const std::string& suffix) {
     return name.size() >= suffix.size() &&
            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -67,6 +67,13 @@ bool ignorable(const ModelConfig& c, const std::string& name) {
   if (c.family == Family::kGpt2 && (ends_with(".attn.bias") || ends_with(".attn.masked_bias")))
     return true;
   if (ends_with("rotary_emb.inv_freq")) return true;
+  // Layers beyond the kept ones (LoadOptions::keep_layers).
+  if (layers_dropped) {
+    for (const std::string prefix : {"model.layers.", "transformer.h."})
+      if (name.compare(0, prefix.size(), prefix) == 0 &&
+          std::atoll(name.c_str() + prefix.size()) >= c.num_layers)
+        return true;
+  }
   return c.tie_word_embeddings && name == "lm_head.weight";
 }
 
@@ -123,6 +130,12 @@ CheckpointSummary summarize_checkpoint(const std::string& dir) {
 
 CausalLM load_model(const std::string& dir, const LoadOptions& options) {
   ModelConfig config = load_model_config(dir);
+  const bool layers_dropped = options.keep_layers > 0 && options.keep_layers < config.num_layers;
+  if (layers_dropped) {
+    config.num_layers = options.keep_layers;
+    config.raw[config.family == Family::kGpt2 ? "n_layer" : "num_hidden_layers"] =
+        options.keep_layers;
+  }
   std::vector<std::unique_ptr<SafetensorsFile>> files;
   std::map<std::string, std::pair<const SafetensorsFile*, const SafetensorsEntry*>> stored;
   for (const auto& file : weight_files(dir)) {
@@ -153,7 +166,8 @@ CausalLM load_model(const std::string& dir, const LoadOptions& options) {
     }
   }
   for (const auto& [name, where] : stored)
-    if (!expected.count(name) && !ignorable(config, name)) unexpected.push_back(name);
+    if (!expected.count(name) && !ignorable(config, name, layers_dropped))
+      unexpected.push_back(name);
   if (!missing.empty() || !misshaped.empty() || !unexpected.empty()) {
     std::string msg = fmt::format("{}: checkpoint does not match its config.json ({} {}):", dir,
                                   config.model_type, fmt::format("{} layers", config.num_layers));

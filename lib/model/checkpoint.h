@@ -17,6 +17,7 @@ namespace amkd {
 struct LoadOptions {
   torch::ScalarType dtype = torch::kFloat32;
   torch::Device device = torch::kCPU;
+  int64_t keep_layers = 0;  // > 0: only the first layers (the rest of the checkpoint is ignored)
 };
 
 // Loads DIR into a model with the requested dtype/device (stored fp32/fp16/bf16 converted).

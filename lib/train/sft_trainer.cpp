@@ -8,6 +8,7 @@
 #include "config/recipe_loader.h"
 #include "data/batching.h"
 #include "dist/dist_env.h"
+#include "metrics/progress.h"
 #include "model/checkpoint.h"
 #include "objectives/token_nll.h"
 #include "tokenizer/tokenizer.h"
@@ -15,6 +16,7 @@
 #include "train/lr_schedule.h"
 #include "train/optimizer.h"
 #include "train/run_output.h"
+#include "train/step_sampler.h"
 
 namespace amkd {
 namespace {
@@ -26,12 +28,6 @@ std::vector<const EncodedExample*> pointers(const EncodedSet& set,
   std::vector<const EncodedExample*> out;
   for (size_t i : indices) out.push_back(&set.examples[i]);
   return out;
-}
-
-std::string duration(double seconds) {
-  const auto s = static_cast<int64_t>(seconds + 0.5);
-  return s >= 3600 ? fmt::format("{}h{:02d}m", s / 3600, s % 3600 / 60)
-                   : fmt::format("{}m{:02d}s", s / 60, s % 60);
 }
 
 int64_t pad_id_of(const Tokenizer& tokenizer) {
@@ -114,16 +110,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
       load_training_data(recipe.data, *tokenizer, static_cast<uint64_t>(train.seed), out);
   const int64_t pad_id = pad_id_of(*tokenizer);
   const int64_t step_batch = train.batch_size * train.grad_accum;  // per rank
-  if (static_cast<int64_t>(data.train.examples.size()) < step_batch * env.world_size)
-    throw InputError(fmt::format(
-        "data.train: {} training examples are fewer than one step's batch (train.batch_size {} x "
-        "train.grad_accum {} x {} rank(s))",
-        data.train.examples.size(), train.batch_size, train.grad_accum, env.world_size));
-  std::vector<int64_t> lengths;
-  if (recipe.data.length_grouping)
-    for (const auto& e : data.train.examples) lengths.push_back(static_cast<int64_t>(e.ids.size()));
-  BatchSampler sampler(data.train.examples.size(), step_batch, static_cast<uint64_t>(train.seed),
-                       lengths, env.rank, env.world_size);
+  BatchSampler sampler = step_sampler(data.train, recipe, env);
   const int64_t total_steps =
       train.max_steps > 0 ? train.max_steps : train.epochs * sampler.batches_per_epoch();
   std::vector<const EncodedExample*> valid;
@@ -187,7 +174,8 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
           "eta "
           "{}\n",
           step + 1, total_steps, epoch, summary.train_loss, lr, grad_norm, tokens_per_s,
-          duration(elapsed), duration(elapsed / (step + 1) * (total_steps - step - 1)));
+          format_duration(elapsed),
+          format_duration(elapsed / (step + 1) * (total_steps - step - 1)));
       window_start = now;
       window_tokens = 0;
     }
@@ -198,9 +186,10 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
   }
   validate(total_steps);
   summary.final_dir = run.save(*model, "final", m.path);
-  out << fmt::format("sft done: {} steps in {}, final train loss {:.4f} -> {}\n", summary.steps,
-                     duration(std::chrono::duration<double>(Clock::now() - run_start).count()),
-                     summary.train_loss, summary.final_dir);
+  out << fmt::format(
+      "sft done: {} steps in {}, final train loss {:.4f} -> {}\n", summary.steps,
+      format_duration(std::chrono::duration<double>(Clock::now() - run_start).count()),
+      summary.train_loss, summary.final_dir);
   return summary;
 }
 

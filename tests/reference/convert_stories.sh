@@ -3,4 +3,4 @@
 source "$(dirname "$0")/../lib.sh"
 rm -rf "$STORIES"
 "$AMKD_PYTHON" "$AMKD_ROOT/scripts/convert_llama2c.py" "$AMKD_ROOT/data/models/stories260K/stories260K.bin" \
-  "$STORIES" --reference "$AMKD_ROOT/data/models/stories260K/reference_greedy_100.json"
+  "$STORIES" --tokenizer "$AMKD_ROOT/data/models/stories260K/tok512.bin" --reference "$AMKD_ROOT/data/models/stories260K/reference_greedy_100.json"
