@@ -65,7 +65,7 @@ struct StepTimes {
 
 }  // namespace
 
-void check_train_recipe(const Recipe& r) {
+std::vector<std::string> train_recipe_problems(const Recipe& r) {
   std::vector<std::string> problems;
   if (r.student.path.empty()) problems.push_back("student.path: the model to train is missing");
   if (r.data.train.empty()) problems.push_back("data.train: no training data given");
@@ -86,6 +86,11 @@ void check_train_recipe(const Recipe& r) {
         "student.dtype: the student keeps fp32 weights (found {}); set train.precision: bf16 for "
         "mixed precision",
         r.student.dtype));
+  return problems;
+}
+
+void check_train_recipe(const Recipe& r) {
+  const std::vector<std::string> problems = train_recipe_problems(r);
   if (!problems.empty()) {
     std::string msg = "the recipe cannot be trained:";
     for (const auto& p : problems) msg += "\n  " + p;

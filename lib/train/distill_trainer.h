@@ -8,13 +8,18 @@
 #include <cmath>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "config/recipe.h"
 
 namespace amkd {
 
-// Problems that make a recipe unusable for training, found before any model loads (objective
-// needs a teacher, missing paths, incompatible tokenizers). Throws one InputError listing them.
+// Settings that cannot be trained together (objective needs a teacher, source needs a cache,
+// missing paths), found without touching any file; empty when none.
+std::vector<std::string> train_recipe_problems(const Recipe& recipe);
+
+// train_recipe_problems, then teacher/student tokenizer compatibility (tokenizers and configs
+// only): one InputError listing what is wrong, before any model loads.
 void check_train_recipe(const Recipe& recipe);
 
 struct TrainSummary {
