@@ -1,37 +1,13 @@
 #!/usr/bin/env bash
-# amkd train end to end on a small pair: the teacher is stories260K fine-tuned with amkd sft on
-# short bundled Dolly items; the student is its first 2 of 5 layers. 200 steps of ammd, fkl and
+# amkd train end to end on a small pair (scripts/make_small_pair.sh): the teacher is stories260K
+# fine-tuned with amkd sft on short bundled Dolly items; the student is its first 2 of 5 layers. 200 steps of ammd, fkl and
 # jsd must each lower the held-out token-level TV(teacher, student) from the student's start,
 # and the metrics file must record d_on and d_off at every AMMD step.
 source "$(dirname "$0")/../lib.sh"
 w="$(scratch train_distill)"
-"$AMKD_PYTHON" - "$AMKD_ROOT/data/dolly/minillm_dolly_dev_1000.jsonl" "$w" <<'PY'
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-short = [r for r in rows if not r["input"] and len(r["instruction"]) < 80 and len(r["output"]) < 120]
-with open(f"{sys.argv[2]}/train.jsonl", "w") as f:
-    f.writelines(json.dumps({"id": f"t{i}", "instruction": r["instruction"], "input": "", "output": r["output"]}) + "\n" for i, r in enumerate(short[:180]))
-with open(f"{sys.argv[2]}/valid.jsonl", "w") as f:
-    f.writelines(json.dumps({"instruction": r["instruction"], "input": "", "output": r["output"]}) + "\n" for r in short[180:])
-PY
-cat >"$w/common.yaml" <<YAML
-data: {train: $w/train.jsonl, valid: $w/valid.jsonl, template: plain, max_prompt_length: 48, max_length: 128}
-optim: {lr: 0.003, weight_decay: 0.0}
-schedule: {type: constant}
-train: {batch_size: 8, log_every: 50}
-YAML
-"$AMKD_BIN" sft "$w/common.yaml" --model "$STORIES" --output "$w/teacher_run" --max-steps 150 2>&1 | tail -n 2
-"$AMKD_PYTHON" - "$w/teacher_run/final" "$w/student" <<'PY'
-import sys, torch
-from transformers import AutoModelForCausalLM
-m = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32)
-m.model.layers = m.model.layers[:2]
-m.config.num_hidden_layers = 2
-m.save_pretrained(sys.argv[2])
-PY
-cp "$w/teacher_run/final/"tokenizer* "$w/student/"
+AMKD_PYTHON="$AMKD_PYTHON" AMKD_BIN="$AMKD_BIN" "$AMKD_ROOT/scripts/make_small_pair.sh" "$w"
 for objective in ammd fkl jsd; do
-  "$AMKD_BIN" train "$w/common.yaml" --teacher "$w/teacher_run/final" --student "$w/student" \
+  "$AMKD_BIN" train "$w/common.yaml" --teacher "$w/teacher" --student "$w/student" \
     --objective "$objective" --output "$w/$objective" --max-steps 200 \
     --set generation.max_new_tokens=48 --set optim.lr=0.001 --set train.batch_size=4 2>&1 | tail -n 3
 done
@@ -55,11 +31,11 @@ PY
 
 # The data sources behind the published methods, a few steps each: SeqKD from a teacher cache
 # made by amkd generate and from teacher samples, GKD's mixing, DistiLLM's adaptive schedule.
-"$AMKD_BIN" generate --model "$w/teacher_run/final" --data "$w/train.jsonl" --output "$w/cache.jsonl" \
+"$AMKD_BIN" generate --model "$w/teacher" --data "$w/train.jsonl" --output "$w/cache.jsonl" \
   --template plain --max-new-tokens 24 2>/dev/null
 run_source() {  # run_source NAME ARGS...
   local name="$1"; shift
-  "$AMKD_BIN" train "$w/common.yaml" --teacher "$w/teacher_run/final" --student "$w/student" \
+  "$AMKD_BIN" train "$w/common.yaml" --teacher "$w/teacher" --student "$w/student" \
     --output "$w/src_$name" --max-steps 12 --set generation.max_new_tokens=16 --set train.batch_size=4 \
     --set train.eval_every=3 "$@" 2>"$w/src_$name.log" || { cat "$w/src_$name.log"; fail "source $name"; }
 }
@@ -94,12 +70,12 @@ expect_error() {  # expect_error PATTERN ARGS...
   [ "$rc" -eq 2 ] && grep -q -- "$pattern" "$w/err.txt" || { cat "$w/err.txt"; fail "expected exit 2 and '$pattern' (got $rc)"; }
   [ ! -e "$w/bad" ] || fail "a refused run left its directory"
 }
-t=(--teacher "$w/teacher_run/final" --student "$w/student" --output "$w/bad")
+t=(--teacher "$w/teacher" --student "$w/student" --output "$w/bad")
 expect_error "objective.beta: expected a number in \[0, 1\], found 1.5" train "$w/common.yaml" "${t[@]}" --set objective.beta=1.5
 expect_error "critic.steps: expected a number > 0, found 0" train "$w/common.yaml" "${t[@]}" --set critic.steps=0
 expect_error "teacher.path: objective.type fkl needs a teacher" train "$w/common.yaml" --student "$w/student" --objective fkl --output "$w/bad"
 expect_error "teacher_cache source needs the cache file" train "$w/common.yaml" "${t[@]}" --set off_policy.source=teacher_cache
 mkdir -p "$w/gpt2_student" && cp "$w/student/"*.json "$w/student/"*.safetensors "$w/gpt2_student/"
 cp "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer_config.json" "$w/gpt2_student/"
-expect_error "cannot be distilled together" train "$w/common.yaml" --teacher "$w/teacher_run/final" --student "$w/gpt2_student" --output "$w/bad"
+expect_error "cannot be distilled together" train "$w/common.yaml" --teacher "$w/teacher" --student "$w/gpt2_student" --output "$w/bad"
 echo "all ok"
