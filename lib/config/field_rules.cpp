@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <fmt/ranges.h>
 #include "common/errors.h"
 #include "tokenizer/prompt_template.h"
 
@@ -63,6 +62,38 @@ Rule<std::string> prompt_template_rule() {
           "one of {} or a custom template with an {{instruction}} field (and optionally {{input}})",
           fmt::join(PromptTemplate::builtin_names(), ", "));
     }
+  };
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    items.push_back(b == std::string::npos ? "" : item.substr(b, e - b + 1));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+Rule<std::string> non_empty_list() {
+  return [](const std::string& v) {
+    for (const auto& item : split_list(v))
+      if (item.empty()) return std::string("a comma-separated list without empty items");
+    return std::string();
+  };
+}
+
+Rule<std::string> seed_list() {
+  return [](const std::string& v) {
+    static const std::regex number("[0-9]{1,18}");
+    for (const auto& item : split_list(v))
+      if (!std::regex_match(item, number)) return std::string("comma-separated integers >= 0");
+    return std::string();
   };
 }
 

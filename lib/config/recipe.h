@@ -51,8 +51,9 @@ struct DataSection {
             prompt_template_rule());
     v.field("format", format,
             "JSONL format: auto (from each line's keys), dolly, alpaca, minillm, prompt_response, "
-            "messages",
-            one_of({"auto", "dolly", "alpaca", "minillm", "prompt_response", "messages"}));
+            "messages, question_answer",
+            one_of({"auto", "dolly", "alpaca", "minillm", "prompt_response", "messages",
+                    "question_answer"}));
     v.field("on_bad_line", on_bad_line,
             "a malformed line: error (stop, naming file and line) or skip (count it)",
             one_of({"error", "skip"}));
@@ -267,6 +268,35 @@ struct PolicyGradientSection {
   }
 };
 
+struct EvalSection {
+  std::string sets = "dolly";
+  std::string seeds = "10,20,30,40,50";
+  int64_t max_new_tokens = 0;
+  int64_t every = 0;
+  int64_t subset = 0;
+  std::string keep_best = "rougeL";
+
+  template <class V>
+  void visit(V& v) {
+    v.field("sets", sets,
+            "comma-separated evaluation sets: bundled names (dolly, selfinst, vicuna, sni, unni, "
+            "gsm8k) or JSONL paths",
+            non_empty_list());
+    v.field("seeds", seeds, "comma-separated sampling seeds; scores are mean and std over them",
+            seed_list());
+    v.field("max_new_tokens", max_new_tokens,
+            "tokens generated at most; 0: up to data.max_length with the prompt", non_negative());
+    v.field("every", every,
+            "training: steps between evaluations (first seed, eval.subset); 0: none",
+            non_negative());
+    v.field("subset", subset, "items per set evaluated (the first ones); 0: all", non_negative());
+    v.field("keep_best", keep_best,
+            "training: keep OUTPUT/best for the best mean of this metric over eval.sets (rougeL, "
+            "exact_match, bleu, gsm8k_accuracy), or none",
+            one_of({"rougeL", "exact_match", "bleu", "gsm8k_accuracy", "none"}));
+  }
+};
+
 struct Recipe {
   ModelSection model;    // the model a single-model command works on (score, inspect, sft)
   ModelSection teacher;  // distillation: the frozen teacher
@@ -281,6 +311,7 @@ struct Recipe {
   OffPolicySection off_policy;
   CriticSection critic;
   PolicyGradientSection policy_gradient;
+  EvalSection eval;
 
   template <class V>
   void visit(V& v) {
@@ -297,6 +328,7 @@ struct Recipe {
     v.section("off_policy", off_policy, "ammd: the off-policy batch");
     v.section("critic", critic, "ammd: the bounded critics");
     v.section("policy_gradient", policy_gradient, "ammd: the on-policy score-function term");
+    v.section("eval", eval, "held-out evaluation (amkd eval, and during training)");
   }
 };
 

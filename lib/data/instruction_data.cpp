@@ -15,6 +15,7 @@ using nlohmann::json;
 
 DataFormat detect(const json& row) {
   if (row.contains("messages")) return DataFormat::kMessages;
+  if (row.contains("question") && row.contains("answer")) return DataFormat::kQuestionAnswer;
   if (row.contains("context") || row.contains("response")) {
     if (row.contains("instruction")) return DataFormat::kDolly;
     if (row.contains("prompt")) return DataFormat::kPromptResponse;
@@ -24,7 +25,8 @@ DataFormat detect(const json& row) {
   if (row.contains("prompt")) return DataFormat::kPromptResponse;
   throw InputError(
       "cannot tell the format from the keys (expected instruction/context/response, "
-      "instruction/input/output, prompt/output or prompt/response, or messages)");
+      "instruction/input/output, prompt/output or prompt/response, question/answer, or "
+      "messages)");
 }
 
 std::string text(const json& row, const char* key, bool required) {
@@ -74,6 +76,10 @@ Example parse_row(const json& row, DataFormat format, bool require_response) {
       e.references =
           references(row, row.contains("response") ? "response" : "output", require_response);
       break;
+    case DataFormat::kQuestionAnswer:
+      e.instruction = text(row, "question", true);
+      e.references = references(row, "answer", require_response);
+      break;
     case DataFormat::kMessages: {
       if (!row["messages"].is_array()) throw InputError("field \"messages\" is not a list");
       for (const auto& m :
@@ -111,8 +117,10 @@ DataFormat parse_data_format(const std::string& name, const std::string& where) 
   if (name == "minillm") return DataFormat::kMiniLLM;
   if (name == "prompt_response") return DataFormat::kPromptResponse;
   if (name == "messages") return DataFormat::kMessages;
+  if (name == "question_answer") return DataFormat::kQuestionAnswer;
   throw InputError(fmt::format(
-      "{}: unknown data format '{}' (auto, dolly, alpaca, minillm, prompt_response, messages)",
+      "{}: unknown data format '{}' (auto, dolly, alpaca, minillm, prompt_response, messages, "
+      "question_answer)",
       where, name));
 }
 
@@ -130,6 +138,8 @@ const char* data_format_name(DataFormat format) {
       return "prompt_response";
     case DataFormat::kMessages:
       return "messages";
+    case DataFormat::kQuestionAnswer:
+      return "question_answer";
   }
   return "?";
 }

@@ -20,7 +20,15 @@ struct Example {
   std::vector<std::string> references;  // every reference (S-NI has several)
 };
 
-enum class DataFormat { kAuto, kDolly, kAlpaca, kMiniLLM, kPromptResponse, kMessages };
+enum class DataFormat {
+  kAuto,
+  kDolly,
+  kAlpaca,
+  kMiniLLM,
+  kPromptResponse,
+  kMessages,
+  kQuestionAnswer  // question/answer (GSM8K)
+};
 
 DataFormat parse_data_format(const std::string& name, const std::string& where);
 const char* data_format_name(DataFormat format);

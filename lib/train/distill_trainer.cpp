@@ -46,13 +46,6 @@ bool uses_teacher_cache(const Recipe& r) {
                                     : r.rollout.source == "teacher_cache";
 }
 
-uint64_t mix_seed(uint64_t a, uint64_t b) {  // splitmix64 of a combination
-  uint64_t z = a * 0x9E3779B97F4A7C15ULL + b + 0x632BE59BD9B4E019ULL;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
 std::vector<const EncodedExample*> pointers(const Sequences& s, size_t begin, size_t end) {
   std::vector<const EncodedExample*> out;
   for (size_t i = begin; i < end; ++i) out.push_back(&s[i]);
@@ -162,7 +155,7 @@ DistillTrainer::DistillTrainer(const Recipe& recipe, std::ostream& console)
       device_(recipe.student.device),
       bf16_(recipe.train.precision == "bf16" ||
             (recipe.train.precision == "auto" && torch::Device(recipe.student.device).is_cuda())),
-      rng_(mix_seed(static_cast<uint64_t>(recipe.train.seed), 17)),
+      rng_(request_seed(static_cast<uint64_t>(recipe.train.seed), 17)),
       replay_(static_cast<size_t>(recipe.rollout.replay_capacity)),
       adaptive_prob_(recipe.rollout.adaptive_init_prob) {}
 
@@ -183,8 +176,8 @@ Sequences DistillTrainer::generated(CausalLM& model, const std::vector<size_t>& 
   std::vector<uint64_t> seeds;
   for (size_t k = 0; k < idx.size(); ++k) {
     prompts.push_back(&data_.train.examples[idx[k]]);
-    seeds.push_back(mix_seed(mix_seed(static_cast<uint64_t>(r_.train.seed), salt),
-                             static_cast<uint64_t>(step) * 1000003ULL + idx[k]));
+    seeds.push_back(request_seed(request_seed(static_cast<uint64_t>(r_.train.seed), salt),
+                                 static_cast<uint64_t>(step) * 1000003ULL + idx[k]));
   }
   Sequences s;
   for (size_t b = 0; b < prompts.size(); b += static_cast<size_t>(r_.generation.batch_size)) {

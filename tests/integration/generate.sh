@@ -3,15 +3,7 @@
 # fields, prompts equal to MiniLLM's, reproducible sampling, stop strings, bad data lines.
 source "$(dirname "$0")/../lib.sh"
 w="$(scratch generate)"
-"$AMKD_PYTHON" - "$w/model" <<'PY'
-import sys, torch
-from transformers import LlamaConfig, LlamaForCausalLM
-torch.manual_seed(0)
-c = LlamaConfig(vocab_size=32000, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                num_attention_heads=2, num_key_value_heads=1, bos_token_id=1, eos_token_id=2)
-LlamaForCausalLM(c).save_pretrained(sys.argv[1])
-PY
-cp "$AMKD_ROOT/data/tokenizers/mistral_v1/"tokenizer.json "$AMKD_ROOT/data/tokenizers/mistral_v1/"tokenizer_config.json "$w/model/"
+make_tiny_llama "$w/model"
 head -n 20 "$AMKD_ROOT/data/eval/minillm_dolly_eval_500.jsonl" >"$w/dolly20.jsonl"
 
 "$AMKD_BIN" generate --model "$w/model" --data "$w/dolly20.jsonl" --output "$w/a.jsonl" --max-new-tokens 8 --batch-size 6 --seed 3
