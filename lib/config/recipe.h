@@ -287,7 +287,8 @@ struct EvalSection {
     v.field("max_new_tokens", max_new_tokens,
             "tokens generated at most; 0: up to data.max_length with the prompt", non_negative());
     v.field("every", every,
-            "training: steps between evaluations (first seed, eval.subset); 0: none",
+            "training: steps between held-out evaluations (first eval.seeds seed, eval.subset "
+            "items per set; scores in metrics.jsonl); 0: none",
             non_negative());
     v.field("subset", subset, "items per set evaluated (the first ones); 0: all", non_negative());
     v.field("keep_best", keep_best,

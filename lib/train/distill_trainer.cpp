@@ -25,6 +25,7 @@
 #include "train/rollouts.h"
 #include "train/run_output.h"
 #include "train/step_sampler.h"
+#include "train/training_eval.h"
 
 namespace amkd {
 namespace {
@@ -533,6 +534,7 @@ TrainSummary DistillTrainer::run() {
       total_steps_, step_batch_ * env_.world_size, train.batch_size, train.grad_accum,
       env_.world_size, bf16_ ? "bf16 autocast" : "fp32", device_.str());
 
+  TrainingEval held_out(r_, *tokenizer_);
   run.start();
   TrainSummary summary;
   auto evaluate = [&](int64_t step) {
@@ -601,6 +603,7 @@ TrainSummary DistillTrainer::run() {
                          format_duration(elapsed / (step + 1) * (total_steps_ - step - 1)));
     }
     if (eval_every > 0 && (step + 1) % eval_every == 0 && !last) evaluate(step + 1);
+    if (held_out.due(step + 1, last)) held_out.run(step + 1, *student_, run, r_.student.path, out);
     if (train.save_every > 0 && (step + 1) % train.save_every == 0 && !last)
       out << "saved "
           << run.save(*student_, fmt::format("checkpoint-{}", step + 1), r_.student.path) << "\n";

@@ -17,6 +17,7 @@
 #include "train/optimizer.h"
 #include "train/run_output.h"
 #include "train/step_sampler.h"
+#include "train/training_eval.h"
 
 namespace amkd {
 namespace {
@@ -127,6 +128,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
       total_steps, step_batch * env.world_size, train.batch_size, train.grad_accum, env.world_size,
       sampler.batches_per_epoch(), bf16 ? "bf16 autocast" : "fp32", device.str());
 
+  TrainingEval held_out(recipe, *tokenizer);
   run.start();
   SftSummary summary;
   auto validate = [&](int64_t step) {
@@ -181,6 +183,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
     }
     const bool last = step + 1 == total_steps;
     if (train.eval_every > 0 && (step + 1) % train.eval_every == 0 && !last) validate(step + 1);
+    if (held_out.due(step + 1, last)) held_out.run(step + 1, *model, run, m.path, out);
     if (train.save_every > 0 && (step + 1) % train.save_every == 0 && !last)
       out << "saved " << run.save(*model, fmt::format("checkpoint-{}", step + 1), m.path) << "\n";
   }

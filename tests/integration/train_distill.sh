@@ -40,7 +40,8 @@ run_source() {  # run_source NAME ARGS...
     --set train.eval_every=3 "$@" 2>"$w/src_$name.log" || { cat "$w/src_$name.log"; fail "source $name"; }
 }
 run_source cache --objective fkl --set rollout.source=teacher_cache --set "data.teacher_cache=$w/cache.jsonl"
-run_source seqkd --objective sft --set rollout.source=teacher
+run_source seqkd --objective sft --set rollout.source=teacher --set eval.every=6 \
+  --set "eval.sets=$w/valid.jsonl" --set eval.subset=4 --set eval.max_new_tokens=8 --set eval.seeds=3
 run_source gkd --objective jsd --set rollout.source=mixed --set rollout.on_policy_prob=0.5
 run_source distillm --objective skl --set rollout.source=adaptive --set rollout.adaptive_init_prob=0.5 \
   --set rollout.adaptive_loss_eps=0 --set rollout.replay_capacity=8 --set optim.lr=1e-12
@@ -53,6 +54,10 @@ def rows(name):
     return [json.loads(l) for l in open(f"{w}/src_{name}/metrics.jsonl") if '"loss"' in l]
 assert {r["source"] for r in rows("cache")} == {"teacher_cache"}
 assert {r["source"] for r in rows("seqkd")} == {"teacher"}
+evals = [json.loads(l) for l in open(f"{w}/src_seqkd/metrics.jsonl") if '"eval"' in l]
+assert [r["step"] for r in evals] == [6, 12] and "rougeL" in evals[0]["eval"]["valid"], evals
+import os
+assert os.path.isfile(f"{w}/src_seqkd/best/model.safetensors"), "keep-best checkpoint missing"
 assert {r["source"] for r in rows("gkd")} == {"student", "dataset"}, {r["source"] for r in rows("gkd")}
 d = rows("distillm")
 # lr ~ 0 keeps the validation loss equal, which with eps 0 counts as a rise: every evaluation
