@@ -123,7 +123,9 @@ class DistillTrainer {
   LogitsFn head(CausalLMImpl& model, torch::Tensor rows) const;
   nlohmann::json baseline_step(const std::vector<size_t>& idx, int64_t step);
   nlohmann::json ammd_step(const std::vector<size_t>& idx, int64_t step);
-  void add_sft_term(const Sequences& data, double global_tokens);
+  // objective.sft_weight x the mean NLL of the dataset responses of these examples.
+  // Adds its value to `row` as l_sft.
+  void add_sft_term(const std::vector<size_t>& idx, nlohmann::json& row);
   std::pair<double, double> validate();  // (TV, student NLL) on the held-out set
 
   const Recipe& r_;
@@ -250,15 +252,22 @@ LogitsFn DistillTrainer::head(CausalLMImpl& model, torch::Tensor rows) const {
   };
 }
 
-void DistillTrainer::add_sft_term(const Sequences& data, double global_tokens) {
-  if (r_.objective.sft_weight <= 0 || global_tokens <= 0) return;
+void DistillTrainer::add_sft_term(const std::vector<size_t>& idx, nlohmann::json& row) {
+  if (r_.objective.sft_weight <= 0) return;
+  const Sequences data = dataset_sequences(idx);
+  double local = 0;
+  for (const auto& s : data) local += static_cast<double>(s.ids.size() - s.prompt_length);
+  const double global_tokens = global_sum(local);
+  double sum = 0;
   for (size_t b = 0; b < data.size(); b += static_cast<size_t>(r_.train.batch_size)) {
     const size_t e = std::min(data.size(), b + static_cast<size_t>(r_.train.batch_size));
     const TrainBatch batch = collate_training_batch(pointers(data, b, e), pad_id_);
     AutocastScope autocast(bf16_, device_.type(), torch::kBFloat16);
     const LossSum nll = response_nll(*student_, batch);
     (nll.sum * (r_.objective.sft_weight / global_tokens)).backward();
+    sum += nll.sum.item<double>();
   }
+  row["l_sft"] = global_sum(sum) / global_tokens;
 }
 
 nlohmann::json DistillTrainer::baseline_step(const std::vector<size_t>& idx, int64_t step) {
@@ -301,13 +310,8 @@ nlohmann::json DistillTrainer::baseline_step(const std::vector<size_t>& idx, int
     student_rows.finish();
     times_.student += seconds_since(start);
   }
-  if (r_.objective.sft_weight > 0) {
-    const Sequences data = dataset_sequences(idx);
-    double local = 0;
-    for (const auto& s : data) local += static_cast<double>(s.ids.size() - s.prompt_length);
-    add_sft_term(data, global_sum(local));
-  }
   nlohmann::json row = {{"source", source}, {"loss", global_sum(loss)}, {"tokens", tokens}};
+  add_sft_term(idx, row);
   if (!sft) row["tv"] = global_sum(tv) / tokens;
   if (r_.rollout.source == "adaptive") row["student_prob"] = adaptive_prob_;
   return row;
@@ -430,25 +434,21 @@ nlohmann::json DistillTrainer::ammd_step(const std::vector<size_t>& idx, int64_t
     total.abs_f_sum += part.abs_f_sum;
     positions += static_cast<double>(part.positions);
   }
-  if (r_.objective.sft_weight > 0) {
-    const Sequences data = dataset_sequences(idx);
-    double local = 0;
-    for (const auto& s : data) local += static_cast<double>(s.ids.size() - s.prompt_length);
-    add_sft_term(data, global_sum(local));
-  }
   positions = global_sum(positions);
-  return {{"loss", global_sum(total.loss)},
-          {"l_off", global_sum(total.off)},
-          {"l_on_direct", global_sum(total.on_direct)},
-          {"l_on_pg", global_sum(total.on_pg)},
-          {"d_on", global_sum(total.d_on)},
-          {"d_off", global_sum(total.d_off)},
-          {"critic_objective", global_sum(critic_result.objective)},
-          {"critic_loss", -global_sum(critic_result.objective)},
-          {"tv", global_sum(total.tv_sum) / positions},
-          {"mean_abs_f", global_sum(total.abs_f_sum) / positions},
-          {"critic_lr", critic_->learning_rate()},
-          {"critic_grad_norm", critic_norm}};
+  nlohmann::json row = {{"loss", global_sum(total.loss)},
+                        {"l_off", global_sum(total.off)},
+                        {"l_on_direct", global_sum(total.on_direct)},
+                        {"l_on_pg", global_sum(total.on_pg)},
+                        {"d_on", global_sum(total.d_on)},
+                        {"d_off", global_sum(total.d_off)},
+                        {"critic_objective", global_sum(critic_result.objective)},
+                        {"critic_loss", -global_sum(critic_result.objective)},
+                        {"tv", global_sum(total.tv_sum) / positions},
+                        {"mean_abs_f", global_sum(total.abs_f_sum) / positions},
+                        {"critic_lr", critic_->learning_rate()},
+                        {"critic_grad_norm", critic_norm}};
+  add_sft_term(idx, row);
+  return row;
 }
 
 std::pair<double, double> DistillTrainer::validate() {

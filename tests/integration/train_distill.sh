@@ -39,7 +39,8 @@ run_source() {  # run_source NAME ARGS...
     --output "$w/src_$name" --max-steps 12 --set generation.max_new_tokens=16 --set train.batch_size=4 \
     --set train.eval_every=3 "$@" 2>"$w/src_$name.log" || { cat "$w/src_$name.log"; fail "source $name"; }
 }
-run_source cache --objective fkl --set rollout.source=teacher_cache --set "data.teacher_cache=$w/cache.jsonl"
+run_source cache --objective fkl --set rollout.source=teacher_cache --set "data.teacher_cache=$w/cache.jsonl" \
+  --set objective.sft_weight=0.5
 run_source seqkd --objective sft --set rollout.source=teacher --set eval.every=6 \
   --set "eval.sets=$w/valid.jsonl" --set eval.subset=4 --set eval.max_new_tokens=8 --set eval.seeds=3
 run_source gkd --objective jsd --set rollout.source=mixed --set rollout.on_policy_prob=0.5
@@ -53,6 +54,7 @@ w = sys.argv[1]
 def rows(name):
     return [json.loads(l) for l in open(f"{w}/src_{name}/metrics.jsonl") if '"loss"' in l]
 assert {r["source"] for r in rows("cache")} == {"teacher_cache"}
+assert all(r["l_sft"] > 0 for r in rows("cache")), "objective.sft_weight term not logged"
 assert {r["source"] for r in rows("seqkd")} == {"teacher"}
 evals = [json.loads(l) for l in open(f"{w}/src_seqkd/metrics.jsonl") if '"eval"' in l]
 assert [r["step"] for r in evals] == [6, 12] and "rougeL" in evals[0]["eval"]["valid"], evals
