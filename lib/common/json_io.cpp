@@ -79,4 +79,17 @@ int64_t json_int(const nlohmann::json& j, const char* key, int64_t fallback,
   return v->get<int64_t>();
 }
 
+void for_each_jsonl_row(const std::string& path, const std::string& what,
+                        const std::function<void(const nlohmann::json&, const std::string&)>& fn) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot read {}", path, what));
+  int64_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = fmt::format("{}:{}", path, number);
+    fn(parse_json(line, where), where);
+  }
+}
+
 }  // namespace amkd

@@ -2,6 +2,7 @@
 // JSON from untrusted files: parse errors and absurd nesting become InputErrors naming the
 // source, never a crash (nlohmann's recursive copy/destroy would overflow the stack on deep input).
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,11 @@ constexpr int kMaxJsonDepth = 256;
 // `source` names the text in errors ("config.json", "data.jsonl:12").
 nlohmann::json parse_json(std::string_view text, const std::string& source);
 nlohmann::json read_json_file(const std::filesystem::path& path);
+
+// Calls fn(row, "path:line") for each non-blank line of a JSONL file; a file that cannot be read
+// is an InputError naming it as `what`.
+void for_each_jsonl_row(const std::string& path, const std::string& what,
+                        const std::function<void(const nlohmann::json&, const std::string&)>& fn);
 
 }  // namespace amkd
 

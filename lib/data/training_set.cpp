@@ -38,6 +38,18 @@ EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate&
   return set;
 }
 
+EncodedExample response_sequence(std::vector<int64_t> prompt, const std::vector<int64_t>& response,
+                                 int64_t max_length) {
+  EncodedExample e;
+  e.ids = std::move(prompt);
+  e.prompt_length = static_cast<int64_t>(e.ids.size());
+  e.ids.insert(e.ids.end(), response.begin(), response.end());
+  if (static_cast<int64_t>(e.ids.size()) > max_length) e.ids.resize(max_length);
+  e.loss_mask.assign(e.ids.size(), 1);
+  std::fill(e.loss_mask.begin(), e.loss_mask.begin() + e.prompt_length, 0);
+  return e;
+}
+
 TrainBatch collate_training_batch(const std::vector<const EncodedExample*>& examples,
                                   int64_t pad_id) {
   if (examples.empty()) throw std::invalid_argument("collate_training_batch: empty batch");

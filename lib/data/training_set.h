@@ -34,6 +34,11 @@ struct EncodedSet {
 EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate& tmpl,
                                const std::vector<Example>& examples, const LengthLimits& limits);
 
+// Prompt ids followed by a response (generated or cached tokens, their EOS included), cut at
+// max_length; the loss mask covers the response.
+EncodedExample response_sequence(std::vector<int64_t> prompt, const std::vector<int64_t>& response,
+                                 int64_t max_length);
+
 // A right-padded batch: position t predicts targets[t] = ids[t + 1]; target_mask is 1 where
 // that next token is a response token of the example (never on padding).
 struct TrainBatch {

@@ -168,9 +168,7 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
     const Example& e = set.examples[i];
     items.push_back(&e);
     prompts.push_back(prompt_text(tmpl, e));
-    std::vector<int64_t> ids = tokenizer.encode(prompts.back(), true);
-    if (tokenizer.special().eos && ids.size() > 1 && ids.back() == *tokenizer.special().eos)
-      ids.pop_back();
+    std::vector<int64_t> ids = encode_prompt(tokenizer, prompts.back());
     if (static_cast<int64_t>(ids.size()) > options.max_prompt_length)
       ids.resize(options.max_prompt_length);  // MiniLLM keeps the prompt's beginning
     prompt_ids.push_back(std::move(ids));
@@ -179,10 +177,7 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
   config.sampling = options.sampling;
   config.max_length = options.max_length;
   config.max_new_tokens = options.max_new_tokens > 0 ? options.max_new_tokens : options.max_length;
-  if (tokenizer.special().eos) config.eos_ids.push_back(*tokenizer.special().eos);
-  if (model.config().eos_token_id &&
-      *model.config().eos_token_id != tokenizer.special().eos.value_or(-1))
-    config.eos_ids.push_back(*model.config().eos_token_id);
+  config.eos_ids = end_of_sequence_ids(tokenizer, model.config());
   if (tokenizer.special().pad) config.pad_id = *tokenizer.special().pad;
   config.valid_vocab = std::min(model.config().vocab_size, tokenizer.vocab_size());
 
@@ -208,15 +203,8 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
     std::vector<nlohmann::json> diagnostics;
     if (teacher) {
       std::vector<EncodedExample> sequences;
-      for (size_t i = 0; i < n; ++i) {
-        EncodedExample s;
-        s.ids = prompt_ids[i];
-        s.prompt_length = static_cast<int64_t>(s.ids.size());
-        s.ids.insert(s.ids.end(), tokens[i].begin(), tokens[i].end());
-        s.loss_mask.assign(s.ids.size(), 1);
-        std::fill(s.loss_mask.begin(), s.loss_mask.begin() + s.prompt_length, 0);
-        sequences.push_back(std::move(s));
-      }
+      for (size_t i = 0; i < n; ++i)
+        sequences.push_back(response_sequence(prompt_ids[i], tokens[i], options.max_length));
       diagnostics =
           teacher_diagnostics(model, *teacher, sequences, options.batch_size, config.valid_vocab);
     }
@@ -243,20 +231,14 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
 
 SetResult score_predictions(const EvalSet& set, const std::string& predictions_path) {
   std::map<std::string, std::string> by_id;
-  std::ifstream in(predictions_path);
-  if (!in) throw InputError(fmt::format("{}: cannot read predictions", predictions_path));
-  int64_t line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const std::string where = fmt::format("{}:{}", predictions_path, line_no);
-    const auto row = parse_json(line, where);
-    if (!row.is_object() || !row.contains("id") || !row.contains("prediction") ||
-        !row["prediction"].is_string())
-      throw InputError(where + ": a predictions line needs \"id\" and a string \"prediction\"");
-    by_id[row["id"].is_string() ? row["id"].get<std::string>() : row["id"].dump()] =
-        row["prediction"].get<std::string>();
-  }
+  for_each_jsonl_row(
+      predictions_path, "predictions", [&](const nlohmann::json& row, const std::string& where) {
+        if (!row.is_object() || !row.contains("id") || !row.contains("prediction") ||
+            !row["prediction"].is_string())
+          throw InputError(where + ": a predictions line needs \"id\" and a string \"prediction\"");
+        by_id[row["id"].is_string() ? row["id"].get<std::string>() : row["id"].dump()] =
+            row["prediction"].get<std::string>();
+      });
   SetResult result;
   result.name = set.name;
   result.items = set.examples.size();

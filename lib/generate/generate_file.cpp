@@ -23,12 +23,7 @@ GenerateFileSummary generate_file(CausalLMImpl& model, const Tokenizer& tokenize
                                   const std::string& output, GenerateFileOptions options) {
   const auto start = std::chrono::steady_clock::now();
   GenerationConfig& config = options.generation;
-  if (config.eos_ids.empty()) {
-    if (tokenizer.special().eos) config.eos_ids.push_back(*tokenizer.special().eos);
-    if (model.config().eos_token_id &&
-        *model.config().eos_token_id != tokenizer.special().eos.value_or(-1))
-      config.eos_ids.push_back(*model.config().eos_token_id);
-  }
+  if (config.eos_ids.empty()) config.eos_ids = end_of_sequence_ids(tokenizer, model.config());
   if (tokenizer.special().pad) config.pad_id = *tokenizer.special().pad;
 
   std::vector<std::string> prompts;
@@ -36,10 +31,7 @@ GenerateFileSummary generate_file(CausalLMImpl& model, const Tokenizer& tokenize
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& e = examples[i];
     prompts.push_back(prompt_text(tmpl, e));
-    std::vector<int64_t> ids = tokenizer.encode(prompts.back(), true);
-    if (tokenizer.special().eos && !ids.empty() && ids.back() == *tokenizer.special().eos)
-      ids.pop_back();
-    requests.push_back({std::move(ids), options.seed + i});
+    requests.push_back({encode_prompt(tokenizer, prompts.back()), options.seed + i});
   }
   if (!options.stop_strings.empty()) {
     config.stop = [&](size_t, const std::vector<int64_t>& tokens) {

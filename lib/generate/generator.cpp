@@ -10,6 +10,14 @@
 
 namespace amkd {
 
+std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const ModelConfig& config) {
+  std::vector<int64_t> ids;
+  if (tokenizer.special().eos) ids.push_back(*tokenizer.special().eos);
+  if (config.eos_token_id && *config.eos_token_id != tokenizer.special().eos.value_or(-1))
+    ids.push_back(*config.eos_token_id);
+  return ids;
+}
+
 std::vector<GenerationResult> generate(CausalLMImpl& model,
                                        const std::vector<GenerationRequest>& requests,
                                        const GenerationConfig& config) {

@@ -10,6 +10,7 @@
 
 #include "generate/sampling.h"
 #include "model/decoder.h"
+#include "tokenizer/tokenizer.h"
 
 namespace amkd {
 
@@ -36,6 +37,9 @@ struct GenerationConfig {
   // (stop strings: the caller decodes and compares).
   std::function<bool(size_t request, const std::vector<int64_t>& tokens)> stop;
 };
+
+// The ids that end a response: the tokenizer's EOS and the model's (when they differ).
+std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const ModelConfig& config);
 
 // Runs all requests as one batch (callers chunk large sets).
 std::vector<GenerationResult> generate(CausalLMImpl& model,

@@ -73,13 +73,17 @@ std::string PromptTemplate::render(const std::string& instruction, const std::st
   return out + custom_.substr(pos);
 }
 
+std::vector<int64_t> encode_prompt(const Tokenizer& tokenizer, const std::string& prompt) {
+  std::vector<int64_t> ids = tokenizer.encode(prompt, true);
+  if (tokenizer.special().eos && !ids.empty() && ids.back() == *tokenizer.special().eos)
+    ids.pop_back();
+  return ids;
+}
+
 EncodedExample encode_example(const Tokenizer& tokenizer, const std::string& prompt,
                               const std::string& response) {
   EncodedExample e;
-  e.ids = tokenizer.encode(prompt, true);
-  // A prompt-side EOS (tokenizers that append one) would end the text before the response.
-  if (tokenizer.special().eos && !e.ids.empty() && e.ids.back() == *tokenizer.special().eos)
-    e.ids.pop_back();
+  e.ids = encode_prompt(tokenizer, prompt);
   e.prompt_length = static_cast<int64_t>(e.ids.size());
   const std::vector<int64_t> r = tokenizer.encode(response, false);
   e.ids.insert(e.ids.end(), r.begin(), r.end());

@@ -25,6 +25,10 @@ class PromptTemplate {
   std::string custom_;
 };
 
+// A prompt's ids: with the tokenizer's special tokens, but without a trailing EOS (tokenizers that
+// append one would end the text before the response).
+std::vector<int64_t> encode_prompt(const Tokenizer& tokenizer, const std::string& prompt);
+
 // Prompt and response tokenized separately (prompt with the tokenizer's special tokens, response
 // followed by EOS) and concatenated, as MiniLLM/DistiLLM build their training sequences.
 struct EncodedExample {

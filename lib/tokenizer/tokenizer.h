@@ -40,6 +40,12 @@ class Tokenizer {
   SpecialTokens special_;
 };
 
+// The id batches are padded with: pad, else EOS, else 0 (padding is masked out either way).
+inline int64_t pad_id_of(const Tokenizer& tokenizer) {
+  const SpecialTokens& s = tokenizer.special();
+  return s.pad ? *s.pad : s.eos ? *s.eos : 0;
+}
+
 // Loads the tokenizer of a model directory; InputError naming the file when none is usable.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir);
 

@@ -162,10 +162,6 @@ DistillTrainer::DistillTrainer(const Recipe& recipe, std::ostream& console)
       replay_(static_cast<size_t>(recipe.rollout.replay_capacity)),
       adaptive_prob_(recipe.rollout.adaptive_init_prob) {}
 
-std::ostream& out_of(bool writer, std::ostream& console, std::ostream& muted) {
-  return writer ? console : muted;
-}
-
 Sequences DistillTrainer::dataset_sequences(const std::vector<size_t>& idx) const {
   Sequences s;
   for (size_t i : idx) s.push_back(data_.train.examples[i]);
@@ -489,7 +485,7 @@ std::pair<double, double> DistillTrainer::validate() {
 TrainSummary DistillTrainer::run() {
   const TrainSection& train = r_.train;
   if (env_.world_size > 1) group_ = ProcessGroup::create(env_, device_);
-  std::ostream& out = out_of(env_.rank == 0, console_, muted_);
+  std::ostream& out = env_.rank == 0 ? console_ : muted_;  // rank 0 reports
   check_train_recipe(r_);
   RunOutput run(train.output_dir, dump_recipe(r_), env_.rank == 0);
 
@@ -498,7 +494,7 @@ TrainSummary DistillTrainer::run() {
   if (uses_teacher_cache(r_))
     cache_ = std::make_unique<TeacherCache>(r_.data.teacher_cache, *tokenizer_);
   const SpecialTokens& special = tokenizer_->special();
-  pad_id_ = special.pad ? *special.pad : special.eos ? *special.eos : 0;
+  pad_id_ = pad_id_of(*tokenizer_);
   step_batch_ = train.batch_size * train.grad_accum;
   BatchSampler sampler = step_sampler(data_.train, r_, env_);
   total_steps_ = train.max_steps > 0 ? train.max_steps : train.epochs * sampler.batches_per_epoch();
@@ -521,7 +517,7 @@ TrainSummary DistillTrainer::run() {
   const GenerationSection& g = r_.generation;
   generation_.sampling = {g.greedy, g.temperature, g.top_k, g.top_p};
   generation_.max_new_tokens = g.max_new_tokens;
-  if (special.eos) generation_.eos_ids.push_back(*special.eos);
+  generation_.eos_ids = end_of_sequence_ids(*tokenizer_, student_->config());
   generation_.pad_id = pad_id_;
   generation_.valid_vocab = vocab_;
 

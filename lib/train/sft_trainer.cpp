@@ -31,11 +31,6 @@ std::vector<const EncodedExample*> pointers(const EncodedSet& set,
   return out;
 }
 
-int64_t pad_id_of(const Tokenizer& tokenizer) {
-  const SpecialTokens& s = tokenizer.special();
-  return s.pad ? *s.pad : s.eos ? *s.eos : 0;
-}
-
 }  // namespace
 
 StepTotals accumulate_nll_gradients(CausalLMImpl& model,
