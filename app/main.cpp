@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
       amkd::app::add_convert_command(root), amkd::app::add_tokenize_command(root),
       amkd::app::add_check_command(root),   amkd::app::add_generate_command(root),
       amkd::app::add_sft_command(root),     amkd::app::add_train_command(root),
-      amkd::app::add_eval_command(root),
+      amkd::app::add_eval_command(root),    amkd::app::add_init_student_command(root),
   };
   try {
     root.parse(argc, argv);

@@ -4,6 +4,7 @@
 #   AMKD_VENV        venv location (default ~/.cache/amkd/venv)
 #   AMKD_BUILD_DIR   build directory (default build)
 #   AMKD_CMAKE_ARGS  extra arguments for cmake's configure step
+#   AMKD_HOST_PYTHON the interpreter the venv is made from (default python3)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,8 +19,9 @@ missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ! command -v python3 >/dev/null; then missing+=(python3); fi
-if command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+host_python="${AMKD_HOST_PYTHON:-python3}"
+if ! command -v "$host_python" >/dev/null; then missing+=(python3); fi
+if command -v "$host_python" >/dev/null && ! "$host_python" -c 'import venv, ensurepip' 2>/dev/null; then
   missing+=(python3-venv)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -42,7 +44,7 @@ stamp="$venv/.amkd-requirements"
 if [ ! -x "$venv/bin/python" ]; then
   say "creating Python venv at $venv"
   mkdir -p "$(dirname "$venv")"
-  python3 -m venv "$venv" || die "could not create a venv at $venv"
+  "$host_python" -m venv "$venv" || die "could not create a venv at $venv"
 fi
 if ! cmp -s "$req" "$stamp" 2>/dev/null; then
   say "installing Python packages into $venv (torch, transformers, tokenizers, safetensors, numpy)"
@@ -52,6 +54,7 @@ if ! cmp -s "$req" "$stamp" 2>/dev/null; then
 else
   say "Python packages present in $venv"
 fi
+"$root/scripts/fetch_teacher.sh" >/dev/null || die "could not fetch the quickstart teacher"
 torch_prefix="$("$venv/bin/python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')" \
   || die "torch is not importable from $venv"
 

@@ -19,3 +19,9 @@ LlamaForCausalLM(c).save_pretrained(sys.argv[1])
 PY
   cp "$AMKD_ROOT/data/tokenizers/mistral_v1/"tokenizer.json "$AMKD_ROOT/data/tokenizers/mistral_v1/"tokenizer_config.json "$1/"
 }
+# The quickstart teacher's GGUF file, fetched by scripts/setup.sh.
+teacher_gguf() {
+  local f="${AMKD_TEACHER_GGUF:-$HOME/.cache/amkd/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+  [ -f "$f" ] || fail "no $f: run scripts/fetch_teacher.sh (scripts/setup.sh does)"
+  echo "$f"
+}

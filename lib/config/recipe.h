@@ -32,6 +32,7 @@ struct DataSection {
   std::string on_bad_line = "error";
   int64_t max_prompt_length = 256;
   int64_t max_length = 512;
+  std::string on_long = "truncate";
   bool length_grouping = false;
   std::string teacher_cache;
 
@@ -62,6 +63,10 @@ struct DataSection {
             positive());
     v.field("max_length", max_length,
             "prompt + response tokens kept (longer responses are cut, and counted)", positive());
+    v.field("on_long", on_long,
+            "an example over max_prompt_length or max_length: truncate (as above) or skip (drop "
+            "it, counted)",
+            one_of({"truncate", "skip"}));
     v.field("teacher_cache", teacher_cache,
             "teacher outputs made once with amkd generate (JSONL with id and response), for "
             "the teacher_cache sources");

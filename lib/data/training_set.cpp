@@ -18,6 +18,11 @@ EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate&
   set.examples.reserve(examples.size());
   for (const Example& example : examples) {
     EncodedExample e = encode_example(tokenizer, prompt_text(tmpl, example), example.response);
+    if (limits.skip_long && (e.prompt_length > limits.max_prompt_length ||
+                             static_cast<int64_t>(e.ids.size()) > limits.max_length)) {
+      ++set.skipped_long;
+      continue;
+    }
     if (e.prompt_length > limits.max_prompt_length) {
       e.ids.erase(e.ids.begin() + limits.max_prompt_length, e.ids.begin() + e.prompt_length);
       e.loss_mask.erase(e.loss_mask.begin() + limits.max_prompt_length,
@@ -98,10 +103,16 @@ EncodedSet encode_reported(const std::string& what, const std::vector<Example>& 
                            const DataSection& data, const Tokenizer& tokenizer,
                            std::ostream& console) {
   const PromptTemplate tmpl(data.prompt_template, "data.template");
-  EncodedSet set =
-      encode_training_set(tokenizer, tmpl, examples, {data.max_prompt_length, data.max_length});
+  EncodedSet set = encode_training_set(
+      tokenizer, tmpl, examples, {data.max_prompt_length, data.max_length, data.on_long == "skip"});
   console << fmt::format("{}: {} examples, {} tokens ({} response tokens)\n", what,
                          set.examples.size(), set.tokens, set.response_tokens);
+  if (set.skipped_long > 0)
+    console << fmt::format(
+        "{}: skipped {} example{} longer than data.max_prompt_length={} or data.max_length={} "
+        "tokens (data.on_long: skip)\n",
+        what, set.skipped_long, set.skipped_long == 1 ? "" : "s", data.max_prompt_length,
+        data.max_length);
   if (set.truncated_prompts > 0)
     console << fmt::format(
         "{}: {} prompt{} longer than data.max_prompt_length={} tokens kept {} beginning\n", what,
@@ -137,6 +148,9 @@ TrainingData load_training_data(const DataSection& data, const Tokenizer& tokeni
     throw InputError(fmt::format("{}: no usable training examples", data.train));
   TrainingData out;
   out.train = encode_reported("train", train.examples, data, tokenizer, console);
+  if (out.train.examples.empty())
+    throw InputError(fmt::format(
+        "{}: every training example is longer than the limits (data.on_long: skip)", data.train));
   if (!valid.empty()) out.valid = encode_reported("valid", valid, data, tokenizer, console);
   return out;
 }

@@ -18,6 +18,7 @@ namespace amkd {
 struct LengthLimits {
   int64_t max_prompt_length = 256;  // prompt tokens kept (the beginning, as MiniLLM keeps)
   int64_t max_length = 512;         // prompt + response tokens kept
+  bool skip_long = false;           // drop examples over a limit instead of cutting them
 };
 
 struct EncodedSet {
@@ -25,6 +26,7 @@ struct EncodedSet {
   std::vector<std::string> ids;     // the examples' ids, in the same order
   int64_t truncated_prompts = 0;    // prompts cut to max_prompt_length
   int64_t truncated_responses = 0;  // responses (with their EOS) cut to fit max_length
+  int64_t skipped_long = 0;         // examples dropped for a limit (LengthLimits::skip_long)
   int64_t tokens = 0;               // tokens kept, all examples
   int64_t response_tokens = 0;      // tokens kept with loss mask 1
 };

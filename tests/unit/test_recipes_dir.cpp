@@ -11,12 +11,20 @@ using namespace amkd;
 TEST_CASE("every recipe in recipes/ loads, validates and uses the published GPT-2 settings",
           "[recipes]") {
   int count = 0;
+  bool quickstart = false;
   for (const auto& entry : std::filesystem::directory_iterator(test::source_dir() / "recipes")) {
     if (entry.path().extension() != ".yaml") continue;
-    ++count;
     const std::string name = entry.path().filename().string();
     INFO(name);
     const Recipe r = load_recipe({entry.path().string(), {}});
+    if (name == "quickstart.yaml") {  // sized for a 2-core CPU, run by scripts/quickstart.sh
+      quickstart = true;
+      CHECK(train_recipe_problems(r).empty());
+      CHECK((r.objective.type == "ammd" && r.off_policy.source == "dataset"));
+      CHECK(r.data.train == "data/dolly/minillm_dolly_train_11435.jsonl");
+      continue;
+    }
+    ++count;
     const bool sft_command = name.find("_sft_") != std::string::npos;
     if (sft_command) {
       CHECK_FALSE(r.model.path.empty());
@@ -39,6 +47,7 @@ TEST_CASE("every recipe in recipes/ loads, validates and uses the published GPT-
     CHECK(r.data.prompt_template == "dolly");
   }
   CHECK(count == 14);  // 7 methods x 2 pairs
+  CHECK(quickstart);
 }
 
 TEST_CASE("each published method maps to its objective and response source", "[recipes]") {

@@ -130,4 +130,13 @@ TEST_CASE("length limits keep the prompt's beginning, cut responses, and count b
   CHECK(r.ids.size() == 16);
   CHECK(std::count(r.loss_mask.begin(), r.loss_mask.end(), 1) == 16 - r.prompt_length);
   CHECK(set.examples[0].ids == encode_example(*tokenizer, "Hi", " there").ids);
+
+  // data.on_long: skip drops both long examples instead, and keeps the short one whole.
+  const EncodedSet skipped = encode_training_set(
+      *tokenizer, plain, {short_one, long_prompt, long_response}, {10, 16, true});
+  CHECK(skipped.skipped_long == 2);
+  CHECK(skipped.truncated_prompts + skipped.truncated_responses == 0);
+  REQUIRE(skipped.examples.size() == 1);
+  CHECK(skipped.examples[0].ids == set.examples[0].ids);
+  CHECK(skipped.ids == std::vector<std::string>{short_one.id});
 }
