@@ -62,7 +62,8 @@ evaluate student_after "$run/train/final"
 import json, sys
 root = sys.argv[1]
 rows = [("teacher (SmolLM2-135M-Instruct, 30 layers)", "teacher"),
-        ("student before (8 layers)", "student_before"), ("student after AMMD", "student_after")]
+        ("student before (8 layers)", "student_before"),
+        ("student after (AMMD + cross-entropy)", "student_after")]
 print()
 print(f"{'model':<44} {'ROUGE-L':>8} {'items':>6}")
 for label, name in rows:

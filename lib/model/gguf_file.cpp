@@ -18,6 +18,11 @@ using nlohmann::json;
 constexpr uint64_t kMaxDims = 4;     // GGML_MAX_DIMS
 constexpr int kMaxArrayNesting = 3;  // real files nest arrays one level at most
 constexpr uint32_t kDefaultAlignment = 32;
+// Real vocabularies and merge lists hold well under a million entries and chat templates a few
+// KiB; larger values are refused so that a hostile file cannot make the reader allocate without
+// bound.
+constexpr uint64_t kMaxArrayLength = uint64_t{1} << 24;
+constexpr uint64_t kMaxStringLength = uint64_t{1} << 26;
 
 enum ValueType : uint32_t {
   kU8 = 0,
@@ -55,6 +60,9 @@ class Cursor {
 
   std::string string(const std::string& what) {
     const uint64_t len = read<uint64_t>(what.c_str());
+    if (len > kMaxStringLength)
+      throw bad(
+          fmt::format("{} is {} bytes long (at most {} allowed)", what, len, kMaxStringLength));
     need(len, what.c_str());
     std::string s(reinterpret_cast<const char*>(data_ + pos_), len);
     pos_ += len;
@@ -141,6 +149,9 @@ json read_value(Cursor& c, uint32_t type, const std::string& key, int depth) {
       const uint64_t min_bytes = min_value_bytes(elem);
       if (min_bytes == 0)
         throw c.bad(fmt::format("'{}': unknown array element type {}", key, elem));
+      if (count > kMaxArrayLength)
+        throw c.bad(fmt::format("'{}': array of {} elements (at most {} allowed)", key, count,
+                                kMaxArrayLength));
       if (count > c.remaining() / min_bytes)
         throw c.bad(fmt::format("'{}': array of {} elements does not fit in the {} bytes left", key,
                                 count, c.remaining()));

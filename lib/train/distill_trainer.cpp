@@ -594,6 +594,7 @@ TrainSummary DistillTrainer::run() {
         terms += fmt::format(" d_on {:.4f} d_off {:.4f}", row["d_on"].get<double>(),
                              row["d_off"].get<double>());
       if (row.contains("tv")) terms += fmt::format(" tv {:.4f}", row["tv"].get<double>());
+      if (row.contains("l_sft")) terms += fmt::format(" l_sft {:.3f}", row["l_sft"].get<double>());
       out << fmt::format("step {}/{} {} lr {:.3e} {:.1f}s/step elapsed {} eta {}\n", step + 1,
                          total_steps_, terms, lr, step_s, format_duration(elapsed),
                          format_duration(elapsed / (step + 1) * (total_steps_ - step - 1)));

@@ -1,5 +1,6 @@
 #include "catch_torch.h"
 
+#include <cstring>
 #include <fstream>
 #include <random>
 
@@ -106,6 +107,14 @@ TEST_CASE("malformed GGUF files give InputErrors naming the file, never a crash"
   REQUIRE(iq[type_at] == 2);
   iq[type_at] = 16;
   CHECK_THAT(error_for(iq), Catch::Contains("storage type type 16 is not one"));
+
+  // An array too long to be real is refused before anything is allocated for it.
+  const size_t ints_at = good.find("test.ints");
+  REQUIRE(ints_at != std::string::npos);
+  std::string huge = good;
+  const uint64_t count = uint64_t{1} << 25;
+  std::memcpy(&huge[ints_at + 9 + 4 + 4], &count, 8);  // key, value type, element type
+  CHECK_THAT(error_for(huge), Catch::Contains("array of 33554432 elements (at most"));
 
   // Every truncation of the header and tensor table, and random byte corruptions anywhere in
   // them, end in an InputError that names the file, or in a file that reads completely.
