@@ -18,6 +18,44 @@ std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const Model
   return ids;
 }
 
+namespace {
+
+// Runs each prompt alone and places its keys and values in `cache` where left padding to
+// `longest` puts them (right-aligned); the pad slots stay zero, and the attention mask hides
+// them. Returns the last position's logits, on the CPU.
+torch::Tensor prefill_by_row(CausalLMImpl& model, const std::vector<GenerationRequest>& requests,
+                             int64_t longest, const GenerationConfig& config, KVCache& cache) {
+  const int64_t B = static_cast<int64_t>(requests.size());
+  const auto device = model.parameter(parameter_specs(model.config()).front().name).device();
+  std::vector<torch::Tensor> rows;
+  std::vector<KVCache> row_caches(B);
+  for (int64_t b = 0; b < B; ++b) {
+    torch::Tensor prompt = torch::tensor(requests[b].prompt, torch::kLong).view({1, -1});
+    ForwardOptions options;
+    options.cache = &row_caches[b];
+    torch::Tensor hidden = model.hidden_states(prompt.to(device), options);
+    rows.push_back(model.logits_from_hidden(hidden.select(1, -1)));
+  }
+  for (size_t layer = 0; layer < row_caches[0].keys.size(); ++layer) {
+    const torch::Tensor& k0 = row_caches[0].keys[layer];
+    const std::vector<int64_t> shape = {B, k0.size(1), longest + 64, k0.size(3)};
+    cache.keys.push_back(torch::zeros(shape, k0.options()));
+    cache.values.push_back(torch::zeros(shape, k0.options()));
+    for (int64_t b = 0; b < B; ++b) {
+      const int64_t n = row_caches[b].length();
+      for (auto [to, from] :
+           {std::pair{&cache.keys, &row_caches[b].keys}, {&cache.values, &row_caches[b].values}})
+        (*to)[layer][b].narrow(1, longest - n, n).copy_((*from)[layer][0].narrow(1, 0, n));
+    }
+  }
+  cache.filled = longest;
+  torch::Tensor logits = torch::cat(rows, 0);
+  if (config.valid_vocab > 0) logits = mask_padded_logits(logits, config.valid_vocab);
+  return logits.to(torch::kCPU);
+}
+
+}  // namespace
+
 std::vector<GenerationResult> generate(CausalLMImpl& model,
                                        const std::vector<GenerationRequest>& requests,
                                        const GenerationConfig& config) {
@@ -60,11 +98,17 @@ std::vector<GenerationResult> generate(CausalLMImpl& model,
   // Only the last position's logits are needed: the prompt's other positions skip the head.
   auto last_logits = [&](const torch::Tensor& input) {
     torch::Tensor logits =
-        model.logits_from_hidden(model.hidden_states(input, {&cache, mask}).select(1, -1));
+        model.logits_from_hidden(model.hidden_states(input, {&cache, mask, {}}).select(1, -1));
     if (config.valid_vocab > 0) logits = mask_padded_logits(logits, config.valid_vocab);
     return logits.to(torch::kCPU);
   };
-  torch::Tensor logits = last_logits(ids.to(device));
+  int64_t real_tokens = 0;
+  for (const auto& r : requests) real_tokens += static_cast<int64_t>(r.prompt.size());
+  // On the CPU the prefill is compute-bound: when left padding would spend a fifth or more of it
+  // on pad tokens, each prompt runs alone instead.
+  const bool by_row = device.is_cpu() && B > 1 && B * longest * 4 > real_tokens * 5;
+  torch::Tensor logits = by_row ? prefill_by_row(model, requests, longest, config, cache)
+                                : last_logits(ids.to(device));
 
   for (int64_t step = 0; step < config.max_new_tokens && !active.empty(); ++step) {
     std::vector<int64_t> keep, next;

@@ -102,8 +102,17 @@ TEST_CASE("greedy generation equals transformers' generate, batched with left pa
     config.max_new_tokens = 24;
     if (model->config().eos_token_id && std::string(name) != "qwen2")
       config.eos_ids = {*model->config().eos_token_id};
+    // Three prompts of 3, 12 and 7 tokens pad by 40%: each prefills alone on the CPU.
     const auto got = generate(*model, requests, config);
     for (size_t i = 0; i < want.size(); ++i) CHECK(got[i].tokens == want[i]);
+    // Six more copies of the longest prompt bring padding under a fifth: one padded prefill.
+    REQUIRE(requests[1].prompt.size() == 12);
+    for (int copy = 0; copy < 6; ++copy) {
+      requests.push_back(requests[1]);
+      want.push_back(want[1]);
+    }
+    const auto padded = generate(*model, requests, config);
+    for (size_t i = 0; i < want.size(); ++i) CHECK(padded[i].tokens == want[i]);
   }
 }
 
