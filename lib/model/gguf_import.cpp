@@ -41,6 +41,9 @@ json llama_config(const GgufFile& file) {
 
   const int64_t hidden = integer("embedding_length", std::nullopt);
   const int64_t heads = integer("attention.head_count", std::nullopt);
+  const int64_t head_dim = integer("attention.key_length", hidden / heads);
+  if (head_dim % 2 != 0)
+    throw bad("llama.attention.key_length", fmt::format("{} is odd (RoPE needs pairs)", head_dim));
   int64_t vocab = 0;
   if (m.contains("llama.vocab_size")) {
     vocab = integer("vocab_size", std::nullopt);
@@ -57,7 +60,7 @@ json llama_config(const GgufFile& file) {
             {"num_hidden_layers", integer("block_count", std::nullopt)},
             {"num_attention_heads", heads},
             {"num_key_value_heads", integer("attention.head_count_kv", heads)},
-            {"head_dim", integer("attention.key_length", hidden / heads)},
+            {"head_dim", head_dim},
             {"max_position_embeddings", integer("context_length", int64_t{2048})},
             {"rms_norm_eps", number("attention.layer_norm_rms_epsilon", 1e-5)},
             {"rope_theta", number("rope.freq_base", 10000.0)},
@@ -132,9 +135,9 @@ GgufImport import_gguf(const std::string& path) {
   std::vector<std::string> problems;
   std::set<std::string> filled;
   torch::NoGradGuard no_grad;
+  const auto params = out.model->named_parameters();
   for (const GgufTensor& t : file.tensors()) {
     const std::string name = hf_name(t.name);
-    const auto& params = out.model->named_parameters();
     const torch::Tensor* target = name.empty() ? nullptr : params.find(name);
     if (target == nullptr) {
       problems.push_back(fmt::format("unexpected tensor '{}'", t.name));
@@ -153,7 +156,7 @@ GgufImport import_gguf(const std::string& path) {
     filled.insert(name);
     ++out.tensor_types[ggml_type_name(t.type)];
   }
-  for (const auto& p : out.model->named_parameters())
+  for (const auto& p : params)
     if (!filled.count(p.key())) problems.push_back(fmt::format("missing tensor for {}", p.key()));
   if (!problems.empty()) {
     std::string msg = fmt::format("{}: cannot convert to a llama checkpoint:", path);
