@@ -23,7 +23,8 @@ torch::Tensor register_dotted(torch::nn::Module& root, const std::string& dotted
   size_t start = 0;
   for (size_t dot = dotted.find('.'); dot != std::string::npos; dot = dotted.find('.', start)) {
     const std::string part = dotted.substr(start, dot - start);
-    auto* child = node->named_children().find(part);
+    const auto children = node->named_children();  // find() points into this copy
+    const auto* child = children.find(part);
     node = child != nullptr ? child->get()
                             : node->register_module(part, std::make_shared<Node>()).get();
     start = dot + 1;
