@@ -2,6 +2,7 @@
 
 #include "command.h"
 #include "train/distill_trainer.h"
+#include "train/sft_stage.h"
 
 namespace amkd::app {
 
@@ -42,7 +43,8 @@ Command add_train_command(CLI::App& root) {
             set("student.device", o->device);
             const auto recipe = o->recipe.resolve(flags);
             if (!recipe) return 0;
-            run_train(*recipe, std::cerr);
+            check_train_recipe(*recipe);
+            run_train(with_sft_stage(*recipe, std::cerr), std::cerr);
             return 0;
           }};
 }

@@ -46,9 +46,9 @@ struct DataSection {
             "a tenth of it); 0: no validation",
             non_negative());
     v.field("template", prompt_template,
-            "prompt template: dolly, chatml, llama2, llama3, plain, or a custom string with "
-            "{instruction} "
-            "and {input}",
+            "prompt template: dolly, chatml, llama2, llama3, plain, chat (the tokenizer's own "
+            "chat_template; messages data trains on every assistant turn), or a custom string "
+            "with {instruction} and {input}",
             prompt_template_rule());
     v.field("format", format,
             "JSONL format: auto (from each line's keys), dolly, alpaca, minillm, prompt_response, "
@@ -237,6 +237,9 @@ struct OffPolicySection {
 };
 
 struct CriticSection {
+  std::string form = "network";
+  std::string penalty = "uniform";
+  int64_t warmup_steps = 0;
   int64_t steps = 1;
   double l2 = 0.5;
   double lr = 0.0;
@@ -247,8 +250,20 @@ struct CriticSection {
 
   template <class V>
   void visit(V& v) {
+    v.field("form", form,
+            "network (a learned critic: backbone and vocabulary head) or closed_form (the inner "
+            "maximum computed per state from the teacher's and student's distributions; no "
+            "network)",
+            one_of({"network", "closed_form"}));
+    v.field("penalty", penalty,
+            "uniform (l2 * sum_a f^2: a squared-L2 distance) or mixture (l2 * sum_a (p+q)/2 f^2: "
+            "scale-free, so student mass on tokens the teacher rules out costs its full value)",
+            one_of({"uniform", "mixture"}));
+    v.field("warmup_steps", warmup_steps,
+            "critic-only ascent steps on the first batches before the student trains",
+            non_negative());
     v.field("steps", steps, "critic ascent steps per student step", positive());
-    v.field("l2", l2, "penalty on sum_a f^2 (keeps the game from oscillating; see AMMD.md)",
+    v.field("l2", l2, "critic penalty weight (keeps the game from oscillating; see AMMD.md)",
             non_negative());
     v.field("lr", lr, "critic AdamW learning rate; 0: optim.lr", non_negative());
     v.field("scale", scale, "f = scale * tanh(critic head)", positive());
@@ -262,14 +277,20 @@ struct CriticSection {
 
 struct PolicyGradientSection {
   bool enabled = true;
-  std::string baseline = "batch_mean";
+  std::string baseline = "leave_one_out";
+  double discount = 1.0;
 
   template <class V>
   void visit(V& v) {
     v.field("enabled", enabled, "ammd: the REINFORCE term on future on-policy gaps");
     v.field("baseline", baseline,
-            "batch_mean (mean reward-to-go of the batch at each position) or none",
-            one_of({"batch_mean", "none"}));
+            "leave_one_out (mean reward-to-go of the other sequences of the global batch at each "
+            "position), batch_mean (including the sequence itself) or none",
+            one_of({"leave_one_out", "batch_mean", "none"}));
+    v.field("discount", discount,
+            "gamma of the reward-to-go C_t = sum_{t'>t} gamma^(t'-t-1) c_t' (1: AMMD.md's "
+            "undiscounted sum; smaller values trade bias for variance)",
+            unit_interval());
   }
 };
 
@@ -303,6 +324,30 @@ struct EvalSection {
   }
 };
 
+// The paper's pipeline: the student is first fine-tuned on the training responses (amkd sft),
+// then distilled. With max_steps > 0, amkd train runs this stage first, or reuses its output.
+struct SftStageSection {
+  int64_t max_steps = 0;
+  double lr = 0.0;
+  int64_t batch_size = 0;
+  std::string dir;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("max_steps", max_steps,
+            "SFT steps on data.train before distilling (the student then starts from their "
+            "result); 0: no SFT stage",
+            non_negative());
+    v.field("lr", lr, "the stage's peak learning rate (same schedule type); 0: optim.lr",
+            non_negative());
+    v.field("batch_size", batch_size, "the stage's sequences per step; 0: train.batch_size",
+            non_negative());
+    v.field("dir", dir,
+            "where stage outputs are kept, one sft-HASH/ per stage recipe (reused while the "
+            "recipe is unchanged); empty: beside train.output_dir");
+  }
+};
+
 struct Recipe {
   ModelSection model;    // the model a single-model command works on (score, inspect, sft)
   ModelSection teacher;  // distillation: the frozen teacher
@@ -317,6 +362,7 @@ struct Recipe {
   OffPolicySection off_policy;
   CriticSection critic;
   PolicyGradientSection policy_gradient;
+  SftStageSection sft_stage;
   EvalSection eval;
 
   template <class V>
@@ -334,6 +380,7 @@ struct Recipe {
     v.section("off_policy", off_policy, "ammd: the off-policy batch");
     v.section("critic", critic, "ammd: the bounded critics");
     v.section("policy_gradient", policy_gradient, "ammd: the on-policy score-function term");
+    v.section("sft_stage", sft_stage, "train: supervised fine-tuning of the student first");
     v.section("eval", eval, "held-out evaluation (amkd eval, and during training)");
   }
 };

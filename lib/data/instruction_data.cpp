@@ -82,13 +82,25 @@ Example parse_row(const json& row, DataFormat format, bool require_response) {
       break;
     case DataFormat::kMessages: {
       if (!row["messages"].is_array()) throw InputError("field \"messages\" is not a list");
-      for (const auto& m :
-           row["messages"]) {  // the first user turn and the assistant turn after it
-        const std::string role = text(m, "role", true);
-        if (role == "user" && e.instruction.empty())
-          e.instruction = text(m, "content", true);
-        else if (role == "assistant" && !e.instruction.empty() && e.references.empty())
-          e.references = {text(m, "content", true)};
+      // Every turn is kept for chat templates; the others use the first user turn (after an
+      // optional system turn) and the assistant turn after it.
+      for (size_t k = 0; k < row["messages"].size(); ++k) {
+        const json& m = row["messages"][k];
+        const std::string where = fmt::format("messages[{}]", k);
+        if (!m.is_object()) throw InputError(where + " is not an object");
+        ChatMessage turn;
+        try {
+          turn = {text(m, "role", true), text(m, "content", true)};
+        } catch (const InputError& err) {
+          throw InputError(where + ": " + err.what());
+        }
+        if (turn.role == "system" && e.instruction.empty() && e.system.empty())
+          e.system = turn.content;
+        else if (turn.role == "user" && e.instruction.empty())
+          e.instruction = turn.content;
+        else if (turn.role == "assistant" && !e.instruction.empty() && e.references.empty())
+          e.references = {turn.content};
+        e.messages.push_back(std::move(turn));
       }
       if (e.instruction.empty()) throw InputError("messages hold no user turn");
       if (e.references.empty() && require_response)
@@ -173,6 +185,9 @@ LoadedData load_instruction_data(const std::string& path, const DataLoadOptions&
 }
 
 std::string prompt_text(const PromptTemplate& tmpl, const Example& example) {
+  if (tmpl.is_chat())
+    return tmpl.render(example.prompt.empty() ? example.instruction : example.prompt, example.input,
+                       example.system);
   return example.prompt.empty() ? tmpl.render(example.instruction, example.input) : example.prompt;
 }
 

@@ -18,6 +18,9 @@ struct Example {
   std::string prompt;                   // a ready prompt (prompt/response data); empty otherwise
   std::string response;                 // the first reference
   std::vector<std::string> references;  // every reference (S-NI has several)
+  std::string system;                   // messages data: a system turn before the first user turn
+  std::vector<ChatMessage> messages;    // messages data: every turn (data.template: chat trains on
+                                        // the whole conversation)
 };
 
 enum class DataFormat {
@@ -47,7 +50,9 @@ struct LoadedData {
 
 LoadedData load_instruction_data(const std::string& path, const DataLoadOptions& options = {});
 
-// The prompt text of an example: its ready prompt, else the template applied to it.
+// The prompt text of an example: its ready prompt, else the template applied to it. With the chat
+// template, the ready prompt (or the instruction and input) is the user turn, after the example's
+// system turn if it has one.
 std::string prompt_text(const PromptTemplate& tmpl, const Example& example);
 
 }  // namespace amkd

@@ -7,8 +7,24 @@
 
 #include "common/errors.h"
 #include "data/batching.h"
+#include "tokenizer/chat_template.h"
 
 namespace amkd {
+namespace {
+
+// The conversation a chat template renders: messages data as a whole, other data as one turn.
+std::vector<ChatMessage> chat_conversation(const Example& example) {
+  if (!example.messages.empty()) return example.messages;
+  std::vector<ChatMessage> turns = chat_prompt_messages(
+      example.system, example.prompt.empty()
+                          ? (example.input.empty() ? example.instruction
+                                                   : example.instruction + "\n\n" + example.input)
+                          : example.prompt);
+  turns.push_back({"assistant", example.response});
+  return turns;
+}
+
+}  // namespace
 
 EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate& tmpl,
                                const std::vector<Example>& examples, const LengthLimits& limits) {
@@ -16,8 +32,21 @@ EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate&
     throw std::invalid_argument("encode_training_set: need 0 < max_prompt_length < max_length");
   EncodedSet set;
   set.examples.reserve(examples.size());
+  const PromptTemplate bound = tmpl.bound_to(tokenizer);
   for (const Example& example : examples) {
-    EncodedExample e = encode_example(tokenizer, prompt_text(tmpl, example), example.response);
+    EncodedExample e;
+    if (tmpl.is_chat()) {
+      ChatEncoding chat;
+      try {
+        chat = encode_chat(tokenizer, *bound.chat(), chat_conversation(example));
+      } catch (const InputError& err) {
+        throw InputError(fmt::format("example {}: {}", example.id, err.what()));
+      }
+      e = std::move(chat.example);
+      if (chat.offset_mask) ++set.offset_masks;
+    } else {
+      e = encode_example(tokenizer, prompt_text(tmpl, example), example.response);
+    }
     if (limits.skip_long && (e.prompt_length > limits.max_prompt_length ||
                              static_cast<int64_t>(e.ids.size()) > limits.max_length)) {
       ++set.skipped_long;
@@ -36,7 +65,7 @@ EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate&
       ++set.truncated_responses;
     }
     set.tokens += static_cast<int64_t>(e.ids.size());
-    set.response_tokens += static_cast<int64_t>(e.ids.size()) - e.prompt_length;
+    set.response_tokens += std::count(e.loss_mask.begin(), e.loss_mask.end(), 1);
     set.examples.push_back(std::move(e));
     set.ids.push_back(example.id);
   }
@@ -102,7 +131,7 @@ LoadedData load_reported(const std::string& path, const DataSection& data, std::
 EncodedSet encode_reported(const std::string& what, const std::vector<Example>& examples,
                            const DataSection& data, const Tokenizer& tokenizer,
                            std::ostream& console) {
-  const PromptTemplate tmpl(data.prompt_template, "data.template");
+  const PromptTemplate tmpl(data.prompt_template, "data.template", tokenizer);
   EncodedSet set = encode_training_set(
       tokenizer, tmpl, examples, {data.max_prompt_length, data.max_length, data.on_long == "skip"});
   console << fmt::format("{}: {} examples, {} tokens ({} response tokens)\n", what,
@@ -118,6 +147,11 @@ EncodedSet encode_reported(const std::string& what, const std::vector<Example>& 
         "{}: {} prompt{} longer than data.max_prompt_length={} tokens kept {} beginning\n", what,
         set.truncated_prompts, set.truncated_prompts == 1 ? "" : "s", data.max_prompt_length,
         set.truncated_prompts == 1 ? "its" : "their");
+  if (set.offset_masks > 0)
+    console << fmt::format(
+        "{}: {} conversation{} tokenize differently piece by piece than whole; their loss masks "
+        "come from character offsets (tokens overlapping an assistant turn)\n",
+        what, set.offset_masks, set.offset_masks == 1 ? "" : "s");
   if (set.truncated_responses > 0)
     console << fmt::format("{}: {} response{} cut to fit data.max_length={} tokens\n", what,
                            set.truncated_responses, set.truncated_responses == 1 ? "" : "s",

@@ -29,10 +29,14 @@ struct EncodedSet {
   int64_t skipped_long = 0;         // examples dropped for a limit (LengthLimits::skip_long)
   int64_t tokens = 0;               // tokens kept, all examples
   int64_t response_tokens = 0;      // tokens kept with loss mask 1
+  int64_t offset_masks = 0;         // chat conversations masked by character offsets (see
+                                    // encode_chat)
 };
 
 // Requires limits.max_prompt_length < limits.max_length, so every sequence keeps at least one
-// response token.
+// response token. A chat template (bound to the tokenizer) encodes each example as a conversation
+// (encode_chat): messages data whole, other data as one system/user/assistant exchange; the
+// prompt is what comes before the first assistant turn.
 EncodedSet encode_training_set(const Tokenizer& tokenizer, const PromptTemplate& tmpl,
                                const std::vector<Example>& examples, const LengthLimits& limits);
 

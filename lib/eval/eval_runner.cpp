@@ -159,7 +159,7 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
   const size_t n =
       options.subset > 0 ? std::min(options.subset, set.examples.size()) : set.examples.size();
   result.items = n;
-  const PromptTemplate tmpl(options.prompt_template, "data.template");
+  const PromptTemplate tmpl(options.prompt_template, "data.template", tokenizer);
   const bool gsm8k = is_gsm8k(set);
   std::vector<std::string> prompts;
   std::vector<std::vector<int64_t>> prompt_ids;
@@ -168,7 +168,7 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
     const Example& e = set.examples[i];
     items.push_back(&e);
     prompts.push_back(prompt_text(tmpl, e));
-    std::vector<int64_t> ids = encode_prompt(tokenizer, prompts.back());
+    std::vector<int64_t> ids = tmpl.prompt_ids(tokenizer, prompts.back());
     if (static_cast<int64_t>(ids.size()) > options.max_prompt_length)
       ids.resize(options.max_prompt_length);  // MiniLLM keeps the prompt's beginning
     prompt_ids.push_back(std::move(ids));
@@ -177,7 +177,7 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
   config.sampling = options.sampling;
   config.max_length = options.max_length;
   config.max_new_tokens = options.max_new_tokens > 0 ? options.max_new_tokens : options.max_length;
-  config.eos_ids = end_of_sequence_ids(tokenizer, model.config());
+  config.eos_ids = end_of_sequence_ids(tokenizer, model.config(), tmpl);
   if (tokenizer.special().pad) config.pad_id = *tokenizer.special().pad;
   config.valid_vocab = std::min(model.config().vocab_size, tokenizer.vocab_size());
 

@@ -19,11 +19,13 @@ size_t find_stop(const std::string& text, const std::vector<std::string>& stops)
 }  // namespace
 
 GenerateFileSummary generate_file(CausalLMImpl& model, const Tokenizer& tokenizer,
-                                  const PromptTemplate& tmpl, const std::vector<Example>& examples,
-                                  const std::string& output, GenerateFileOptions options) {
+                                  const PromptTemplate& unbound,
+                                  const std::vector<Example>& examples, const std::string& output,
+                                  GenerateFileOptions options) {
   const auto start = std::chrono::steady_clock::now();
+  const PromptTemplate tmpl = unbound.bound_to(tokenizer);
   GenerationConfig& config = options.generation;
-  if (config.eos_ids.empty()) config.eos_ids = end_of_sequence_ids(tokenizer, model.config());
+  if (config.eos_ids.empty()) config.eos_ids = end_of_sequence_ids(tokenizer, model.config(), tmpl);
   if (tokenizer.special().pad) config.pad_id = *tokenizer.special().pad;
 
   std::vector<std::string> prompts;
@@ -31,7 +33,7 @@ GenerateFileSummary generate_file(CausalLMImpl& model, const Tokenizer& tokenize
   for (size_t i = 0; i < examples.size(); ++i) {
     const Example& e = examples[i];
     prompts.push_back(prompt_text(tmpl, e));
-    requests.push_back({encode_prompt(tokenizer, prompts.back()), options.seed + i});
+    requests.push_back({tmpl.prompt_ids(tokenizer, prompts.back()), options.seed + i});
   }
   if (!options.stop_strings.empty()) {
     config.stop = [&](size_t, const std::vector<int64_t>& tokens) {

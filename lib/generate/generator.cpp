@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "model/logit_mask.h"
+#include "tokenizer/chat_template.h"
 
 namespace amkd {
 
@@ -15,6 +16,15 @@ std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const Model
   if (tokenizer.special().eos) ids.push_back(*tokenizer.special().eos);
   if (config.eos_token_id && *config.eos_token_id != tokenizer.special().eos.value_or(-1))
     ids.push_back(*config.eos_token_id);
+  return ids;
+}
+
+std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const ModelConfig& config,
+                                         const PromptTemplate& tmpl) {
+  std::vector<int64_t> ids = end_of_sequence_ids(tokenizer, config);
+  if (tmpl.is_chat() && tmpl.chat())
+    if (auto id = end_of_turn_id(tokenizer, *tmpl.chat()))
+      if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
   return ids;
 }
 

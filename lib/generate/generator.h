@@ -10,6 +10,7 @@
 
 #include "generate/sampling.h"
 #include "model/decoder.h"
+#include "tokenizer/prompt_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace amkd {
@@ -40,6 +41,10 @@ struct GenerationConfig {
 
 // The ids that end a response: the tokenizer's EOS and the model's (when they differ).
 std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const ModelConfig& config);
+// The same, plus the token a (bound) chat template ends an assistant turn with, when it is
+// another one (Llama-3's <|eot_id|> where EOS is <|end_of_text|>).
+std::vector<int64_t> end_of_sequence_ids(const Tokenizer& tokenizer, const ModelConfig& config,
+                                         const PromptTemplate& tmpl);
 
 // Runs all requests as one batch (callers chunk large sets).
 std::vector<GenerationResult> generate(CausalLMImpl& model,

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "tokenizer/chat_template.h"
+
 namespace amkd {
 namespace {
 
@@ -72,10 +74,21 @@ CompatReport check_compatibility(const CompatSide& teacher, const CompatSide& st
                                      side->name, side->head_vocab, tok));
   }
 
-  // The same sample through each side's template and tokenizer.
-  const std::string prompt = tmpl.render(kInstruction, kInput);
-  const EncodedExample a = encode_example(t, prompt, kResponse);
-  const EncodedExample b = encode_example(s, prompt, kResponse);
+  // The same sample through each side's tokenizer (a chat template: the student's, which
+  // renders the training data).
+  EncodedExample a, b;
+  if (tmpl.is_chat()) {
+    const PromptTemplate bound = tmpl.bound_to(s);
+    std::vector<ChatMessage> turns =
+        chat_prompt_messages("", std::string(kInstruction) + "\n\n" + kInput);
+    turns.push_back({"assistant", kResponse});
+    a = encode_chat(t, *bound.chat(), turns).example;
+    b = encode_chat(s, *bound.chat(), turns).example;
+  } else {
+    const std::string prompt = tmpl.render(kInstruction, kInput);
+    a = encode_example(t, prompt, kResponse);
+    b = encode_example(s, prompt, kResponse);
+  }
   if (a.ids != b.ids) {
     size_t i = 0;
     while (i < a.ids.size() && i < b.ids.size() && a.ids[i] == b.ids[i]) ++i;

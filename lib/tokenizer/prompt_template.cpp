@@ -1,11 +1,13 @@
 #include "tokenizer/prompt_template.h"
 
 #include <regex>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "common/errors.h"
+#include "tokenizer/chat_template.h"
 
 namespace amkd {
 namespace {
@@ -17,7 +19,8 @@ std::string with_input(const std::string& instruction, const std::string& input)
 }  // namespace
 
 const std::vector<std::string>& PromptTemplate::builtin_names() {
-  static const std::vector<std::string> names = {"dolly", "chatml", "llama2", "llama3", "plain"};
+  static const std::vector<std::string> names = {"dolly",  "chatml", "llama2",
+                                                 "llama3", "plain",  "chat"};
   return names;
 }
 
@@ -43,7 +46,32 @@ PromptTemplate::PromptTemplate(const std::string& name_or_text, const std::strin
   custom_ = name_or_text;
 }
 
-std::string PromptTemplate::render(const std::string& instruction, const std::string& input) const {
+PromptTemplate::PromptTemplate(const std::string& name_or_text, const std::string& where,
+                               const Tokenizer& tokenizer)
+    : PromptTemplate(name_or_text, where) {
+  if (!is_chat()) return;
+  if (tokenizer.directory().empty())
+    throw InputError(
+        fmt::format("{}: chat needs a tokenizer loaded from a model directory", where));
+  chat_ = std::make_shared<const ChatTemplate>(ChatTemplate::load(tokenizer.directory()));
+}
+
+PromptTemplate PromptTemplate::bound_to(const Tokenizer& tokenizer) const {
+  if (!is_chat() || chat_) return *this;
+  return PromptTemplate(name_, "data.template", tokenizer);
+}
+
+std::vector<int64_t> PromptTemplate::prompt_ids(const Tokenizer& tokenizer,
+                                                const std::string& prompt) const {
+  return is_chat() ? tokenizer.encode(prompt, false) : encode_prompt(tokenizer, prompt);
+}
+
+std::string PromptTemplate::render(const std::string& instruction, const std::string& input,
+                                   const std::string& system) const {
+  if (is_chat()) {
+    if (!chat_) throw std::logic_error("PromptTemplate: chat template used before bound_to()");
+    return chat_->render(chat_prompt_messages(system, with_input(instruction, input)), true);
+  }
   if (name_ == "dolly") {
     if (input.empty())
       return "Below is an instruction that describes a task. Write a response that appropriately "

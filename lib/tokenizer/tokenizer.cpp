@@ -36,7 +36,9 @@ std::optional<int64_t> special_id(const Tokenizer& tok, const json& config, cons
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
+namespace {
+
+std::unique_ptr<Tokenizer> load_tokenizer_files(const std::string& dir) {
   const fs::path json_path = fs::path(dir) / "tokenizer.json";
   const fs::path sp_path = fs::path(dir) / "tokenizer.model";
   const fs::path config_path = fs::path(dir) / "tokenizer_config.json";
@@ -114,6 +116,14 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
                       ? " (vocab.json + merges.txt alone are not read: save the tokenizer with a "
                         "current transformers to get tokenizer.json)"
                       : ""));
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& dir) {
+  std::unique_ptr<Tokenizer> tokenizer = load_tokenizer_files(dir);
+  tokenizer->set_directory(dir);
+  return tokenizer;
 }
 
 }  // namespace amkd

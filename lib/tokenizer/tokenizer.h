@@ -35,9 +35,13 @@ class Tokenizer {
   virtual std::string kind() const = 0;
 
   const SpecialTokens& special() const { return special_; }
+  // The directory load_tokenizer() read (where its chat template is); empty otherwise.
+  const std::string& directory() const { return directory_; }
+  void set_directory(std::string dir) { directory_ = std::move(dir); }
 
  protected:
   SpecialTokens special_;
+  std::string directory_;
 };
 
 // The id batches are padded with: pad, else EOS, else 0 (padding is masked out either way).

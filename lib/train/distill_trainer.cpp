@@ -1,41 +1,23 @@
 #include "train/distill_trainer.h"
 
-#include <chrono>
-#include <random>
-
 #include <fmt/format.h>
 
 #include "common/errors.h"
 #include "config/recipe_loader.h"
-#include "data/batching.h"
-#include "data/training_set.h"
-#include "dist/dist_env.h"
 #include "metrics/progress.h"
 #include "model/checkpoint.h"
-#include "objectives/ammd.h"
 #include "objectives/divergences.h"
-#include "objectives/token_nll.h"
 #include "tokenizer/compatibility.h"
 #include "train/autocast.h"
-#include "train/critic.h"
+#include "train/distill_trainer_state.h"
 #include "train/gradient_reduction.h"
 #include "train/lr_schedule.h"
-#include "train/optimizer.h"
-#include "train/replay_buffer.h"
-#include "train/rollouts.h"
 #include "train/run_output.h"
 #include "train/step_sampler.h"
 #include "train/training_eval.h"
 
 namespace amkd {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-using Sequences = std::vector<EncodedExample>;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 bool needs_teacher_model(const Recipe& r) {
   // Every objective but sft compares with the teacher; sft needs it only to generate (SeqKD).
@@ -46,16 +28,6 @@ bool uses_teacher_cache(const Recipe& r) {
   return r.objective.type == "ammd" ? r.off_policy.source == "teacher_cache"
                                     : r.rollout.source == "teacher_cache";
 }
-
-std::vector<const EncodedExample*> pointers(const Sequences& s, size_t begin, size_t end) {
-  std::vector<const EncodedExample*> out;
-  for (size_t i = begin; i < end; ++i) out.push_back(&s[i]);
-  return out;
-}
-
-struct StepTimes {
-  double generation = 0, teacher = 0, student = 0, critic = 0, optimizer = 0;
-};
 
 }  // namespace
 
@@ -104,52 +76,13 @@ void check_train_recipe(const Recipe& r) {
         report.format());
 }
 
-namespace {
+namespace distill {
 
-class DistillTrainer {
- public:
-  DistillTrainer(const Recipe& recipe, std::ostream& console);
-  TrainSummary run();
-
- private:
-  Sequences dataset_sequences(const std::vector<size_t>& idx) const;
-  Sequences generated(CausalLM& model, const std::vector<size_t>& idx, int64_t step, uint64_t salt);
-  Sequences cached(const std::vector<size_t>& idx) const;
-  Sequences rollout(const std::string& source, const std::vector<size_t>& idx, int64_t step,
-                    uint64_t salt);
-  std::string choose_source(int64_t step);
-  double global_sum(double local);
-  torch::Tensor hidden_rows(CausalLMImpl& model, const TrainBatch& batch, bool grad);
-  LogitsFn head(CausalLMImpl& model, torch::Tensor rows) const;
-  nlohmann::json baseline_step(const std::vector<size_t>& idx, int64_t step);
-  nlohmann::json ammd_step(const std::vector<size_t>& idx, int64_t step);
-  // objective.sft_weight x the mean NLL of the dataset responses of these examples.
-  // Adds its value to `row` as l_sft.
-  void add_sft_term(const std::vector<size_t>& idx, nlohmann::json& row);
-  std::pair<double, double> validate();  // (TV, student NLL) on the held-out set
-
-  const Recipe& r_;
-  std::ostream& console_;
-  std::ostringstream muted_;
-  DistEnv env_;
-  std::unique_ptr<ProcessGroup> group_;
-  torch::Device device_;
-  bool bf16_;
-  std::unique_ptr<Tokenizer> tokenizer_;
-  TrainingData data_;
-  std::unique_ptr<TeacherCache> cache_;
-  int64_t vocab_ = 0, pad_id_ = 0;
-  CausalLM teacher_{nullptr}, student_{nullptr};
-  std::unique_ptr<Critic> critic_;
-  std::unique_ptr<Optimizer> optimizer_;
-  std::vector<torch::Tensor> student_params_;
-  GenerationConfig generation_;
-  std::mt19937_64 rng_;
-  ReplayBuffer replay_;
-  double adaptive_prob_ = 0, adaptive_prev_loss_ = NAN;
-  int64_t total_steps_ = 0, step_batch_ = 0;
-  StepTimes times_;
-};
+std::vector<const EncodedExample*> pointers(const Sequences& s, size_t begin, size_t end) {
+  std::vector<const EncodedExample*> out;
+  for (size_t i = begin; i < end; ++i) out.push_back(&s[i]);
+  return out;
+}
 
 DistillTrainer::DistillTrainer(const Recipe& recipe, std::ostream& console)
     : r_(recipe),
@@ -248,205 +181,6 @@ LogitsFn DistillTrainer::head(CausalLMImpl& model, torch::Tensor rows) const {
   };
 }
 
-void DistillTrainer::add_sft_term(const std::vector<size_t>& idx, nlohmann::json& row) {
-  if (r_.objective.sft_weight <= 0) return;
-  const Sequences data = dataset_sequences(idx);
-  double local = 0;
-  for (const auto& s : data) local += static_cast<double>(s.ids.size() - s.prompt_length);
-  const double global_tokens = global_sum(local);
-  double sum = 0;
-  for (size_t b = 0; b < data.size(); b += static_cast<size_t>(r_.train.batch_size)) {
-    const size_t e = std::min(data.size(), b + static_cast<size_t>(r_.train.batch_size));
-    const TrainBatch batch = collate_training_batch(pointers(data, b, e), pad_id_);
-    AutocastScope autocast(bf16_, device_.type(), torch::kBFloat16);
-    const LossSum nll = response_nll(*student_, batch);
-    (nll.sum * (r_.objective.sft_weight / global_tokens)).backward();
-    sum += nll.sum.item<double>();
-  }
-  row["l_sft"] = global_sum(sum) / global_tokens;
-}
-
-nlohmann::json DistillTrainer::baseline_step(const std::vector<size_t>& idx, int64_t step) {
-  const std::string source = choose_source(step);
-  const Sequences seqs = rollout(source, idx, step, 1);
-  if (source == "student" && r_.rollout.source == "adaptive")
-    for (const auto& s : seqs) replay_.add(s);
-  double local_tokens = 0;
-  for (const auto& s : seqs)
-    local_tokens += static_cast<double>(s.ids.size()) - static_cast<double>(s.prompt_length);
-  const double tokens = global_sum(local_tokens);
-  const bool sft = r_.objective.type == "sft";
-  const auto kind = divergence_named(r_.objective.type);
-  const DivergenceParams params{r_.objective.beta, r_.objective.skew};
-  double loss = 0, tv = 0;
-  for (size_t b = 0; b < seqs.size(); b += static_cast<size_t>(r_.train.batch_size)) {
-    const size_t e = std::min(seqs.size(), b + static_cast<size_t>(r_.train.batch_size));
-    const TrainBatch batch = collate_training_batch(pointers(seqs, b, e), pad_id_);
-    AutocastScope autocast(bf16_, device_.type(), torch::kBFloat16);
-    if (sft) {
-      auto start = Clock::now();
-      const LossSum nll = response_nll(*student_, batch);
-      (nll.sum / tokens).backward();
-      loss += nll.sum.item<double>() / tokens;
-      times_.student += seconds_since(start);
-      continue;
-    }
-    auto start = Clock::now();
-    const torch::Tensor teacher_rows = hidden_rows(*teacher_, batch, false);
-    times_.teacher += seconds_since(start);
-    start = Clock::now();
-    ChunkedLeaf student_rows(hidden_rows(*student_, batch, true));
-    const LogitsFn t = head(*teacher_, teacher_rows), s = head(*student_, student_rows.leaf());
-    loss += sum_over_chunks(teacher_rows.size(0), r_.objective.chunk_positions, true,
-                            [&](int64_t cb, int64_t ce) {
-                              const torch::Tensor tl = t(cb, ce).detach(), sl = s(cb, ce);
-                              tv += total_variation(tl, sl.detach()).sum().item<double>();
-                              return divergence(*kind, tl, sl, params).sum() / tokens;
-                            });
-    student_rows.finish();
-    times_.student += seconds_since(start);
-  }
-  nlohmann::json row = {{"source", source}, {"loss", global_sum(loss)}, {"tokens", tokens}};
-  add_sft_term(idx, row);
-  if (!sft) row["tv"] = global_sum(tv) / tokens;
-  if (r_.rollout.source == "adaptive") row["student_prob"] = adaptive_prob_;
-  return row;
-}
-
-nlohmann::json DistillTrainer::ammd_step(const std::vector<size_t>& idx, int64_t step) {
-  const Sequences on = generated(student_, idx, step, 2);
-  const Sequences off = rollout(r_.off_policy.source, idx, step, 3);
-  AmmdParams params;
-  params.beta = r_.objective.beta;
-  params.l2 = r_.critic.l2;
-  params.scale = r_.critic.scale;
-  params.exact_teacher_expectation = r_.objective.teacher_expectation == "exact";
-  params.policy_gradient = r_.policy_gradient.enabled;
-  params.batch_mean_baseline = r_.policy_gradient.baseline == "batch_mean";
-  const double on_sequences = global_sum(static_cast<double>(on.size()));
-  const double off_sequences = global_sum(static_cast<double>(off.size()));
-
-  // Per micro-batch: batches, and the teacher's and student's hidden rows (fixed this step).
-  struct Micro {
-    TrainBatch on, off;
-    torch::Tensor teacher_on, teacher_off, student_on, student_off;
-  };
-  std::vector<Micro> micro;
-  for (size_t b = 0; b < on.size(); b += static_cast<size_t>(r_.train.batch_size)) {
-    const size_t e = std::min(on.size(), b + static_cast<size_t>(r_.train.batch_size));
-    Micro m{collate_training_batch(pointers(on, b, e), pad_id_),
-            collate_training_batch(pointers(off, b, e), pad_id_)};
-    AutocastScope autocast(bf16_, device_.type(), torch::kBFloat16);
-    auto start = Clock::now();
-    m.teacher_on = hidden_rows(*teacher_, m.on, false);
-    m.teacher_off = hidden_rows(*teacher_, m.off, false);
-    times_.teacher += seconds_since(start);
-    start = Clock::now();
-    m.student_on = hidden_rows(*student_, m.on, false);
-    m.student_off = hidden_rows(*student_, m.off, false);
-    times_.student += seconds_since(start);
-    micro.push_back(std::move(m));
-  }
-  auto side = [&](const TrainBatch& batch, const torch::Tensor& teacher_rows, LogitsFn student,
-                  LogitsFn critic, double sequences) {
-    AmmdSide s;
-    s.positions = response_positions(batch.target_mask, batch.targets);
-    s.teacher = head(*teacher_, teacher_rows);
-    s.student = std::move(student);
-    s.critic = std::move(critic);
-    s.global_sequences = sequences;
-    return s;
-  };
-  auto critic_head = [&](bool off_policy, torch::Tensor rows) -> LogitsFn {
-    return [this, off_policy, rows](int64_t b, int64_t e) {
-      return critic_->head(off_policy, rows.slice(0, b, e));
-    };
-  };
-
-  // Critic: critic.steps ascent steps with teacher and student fixed.
-  const auto critic_start = Clock::now();
-  AmmdCriticResult critic_result;
-  double critic_norm = 0;
-  for (int64_t k = 0; k < r_.critic.steps; ++k) {
-    critic_->optimizer().zero_grad();
-    critic_result = {};
-    for (Micro& m : micro) {
-      AutocastScope autocast(bf16_, device_.type(), torch::kBFloat16);
-      ChunkedLeaf c_on(
-          critic_->hidden(false, m.on.input_ids.to(device_)).index({m.on.target_mask.to(device_)}));
-      ChunkedLeaf c_off(critic_->hidden(true, m.off.input_ids.to(device_))
-                            .index({m.off.target_mask.to(device_)}));
-      const AmmdCriticResult part =
-          ammd_critic_backward(side(m.on, m.teacher_on, head(*student_, m.student_on),
-                                    critic_head(false, c_on.leaf()), on_sequences),
-                               side(m.off, m.teacher_off, head(*student_, m.student_off),
-                                    critic_head(true, c_off.leaf()), off_sequences),
-                               params, r_.objective.chunk_positions);
-      c_on.finish();
-      c_off.finish();
-      critic_result.objective += part.objective;
-      critic_result.d_on += part.d_on;
-      critic_result.d_off += part.d_off;
-    }
-    reduce_gradients(critic_->parameters(), {}, group_.get());
-    critic_norm = critic_->optimizer().step(critic_->learning_rate());
-  }
-  times_.critic += seconds_since(critic_start);
-
-  // Student: the loss terms with the updated critic detached.
-  AmmdStudentResult total;
-  double positions = 0;
-  for (Micro& m : micro) {
-    AutocastScope autocast(bf16_, device_.type(), torch::kBFloat16);
-    auto start = Clock::now();
-    torch::Tensor c_on, c_off;
-    {
-      torch::NoGradGuard no_grad;
-      c_on =
-          critic_->hidden(false, m.on.input_ids.to(device_)).index({m.on.target_mask.to(device_)});
-      c_off =
-          critic_->hidden(true, m.off.input_ids.to(device_)).index({m.off.target_mask.to(device_)});
-    }
-    times_.critic += seconds_since(start);
-    start = Clock::now();
-    ChunkedLeaf s_on(hidden_rows(*student_, m.on, true));
-    ChunkedLeaf s_off(hidden_rows(*student_, m.off, true));
-    const AmmdStudentResult part =
-        ammd_student_backward(side(m.on, m.teacher_on, head(*student_, s_on.leaf()),
-                                   critic_head(false, c_on), on_sequences),
-                              side(m.off, m.teacher_off, head(*student_, s_off.leaf()),
-                                   critic_head(true, c_off), off_sequences),
-                              params, r_.objective.chunk_positions);
-    s_on.finish();
-    s_off.finish();
-    times_.student += seconds_since(start);
-    total.loss += part.loss;
-    total.off += part.off;
-    total.on_direct += part.on_direct;
-    total.on_pg += part.on_pg;
-    total.d_on += part.d_on;
-    total.d_off += part.d_off;
-    total.tv_sum += part.tv_sum;
-    total.abs_f_sum += part.abs_f_sum;
-    positions += static_cast<double>(part.positions);
-  }
-  positions = global_sum(positions);
-  nlohmann::json row = {{"loss", global_sum(total.loss)},
-                        {"l_off", global_sum(total.off)},
-                        {"l_on_direct", global_sum(total.on_direct)},
-                        {"l_on_pg", global_sum(total.on_pg)},
-                        {"d_on", global_sum(total.d_on)},
-                        {"d_off", global_sum(total.d_off)},
-                        {"critic_objective", global_sum(critic_result.objective)},
-                        {"critic_loss", -global_sum(critic_result.objective)},
-                        {"tv", global_sum(total.tv_sum) / positions},
-                        {"mean_abs_f", global_sum(total.abs_f_sum) / positions},
-                        {"critic_lr", critic_->learning_rate()},
-                        {"critic_grad_norm", critic_norm}};
-  add_sft_term(idx, row);
-  return row;
-}
-
 std::pair<double, double> DistillTrainer::validate() {
   torch::NoGradGuard no_grad;
   double tv = 0, nll = 0, count = 0;
@@ -512,12 +246,14 @@ TrainSummary DistillTrainer::run() {
     vocab_ = std::min({vocab_, teacher_->config().vocab_size, tokenizer_->vocab_size()});
   }
   optimizer_ = std::make_unique<Optimizer>(student_params_, r_.optim);
-  if (r_.objective.type == "ammd")
+  if (r_.objective.type == "ammd" && r_.critic.form == "network")
     critic_ = std::make_unique<Critic>(r_.student.path, r_.critic, r_.optim, vocab_, device_);
   const GenerationSection& g = r_.generation;
   generation_.sampling = {g.greedy, g.temperature, g.top_k, g.top_p};
   generation_.max_new_tokens = g.max_new_tokens;
-  generation_.eos_ids = end_of_sequence_ids(*tokenizer_, student_->config());
+  generation_.eos_ids =
+      end_of_sequence_ids(*tokenizer_, student_->config(),
+                          PromptTemplate(r_.data.prompt_template, "data.template", *tokenizer_));
   generation_.pad_id = pad_id_;
   generation_.valid_vocab = vocab_;
 
@@ -559,6 +295,19 @@ TrainSummary DistillTrainer::run() {
                              : r_.rollout.source == "adaptive" ? sampler.batches_per_epoch()
                                                                : 0;
   const auto run_start = Clock::now();
+  if (critic_ && r_.critic.warmup_steps > 0) {
+    // Critic-only ascent on the first batches: the student's first steps then follow a critic
+    // that already measures its gap instead of one that starts at f = 0.
+    for (int64_t k = 0; k < r_.critic.warmup_steps; ++k) {
+      times_ = {};
+      nlohmann::json row = critic_warmup_step(sampler.next(), k);
+      run.log(row);
+      if ((k + 1) % train.log_every == 0 || k + 1 == r_.critic.warmup_steps)
+        out << fmt::format("critic warm-up {}/{}: d_on {:.4f} d_off {:.4f} ({:.1f}s)\n", k + 1,
+                           r_.critic.warmup_steps, row["d_on"].get<double>(),
+                           row["d_off"].get<double>(), seconds_since(run_start));
+    }
+  }
   for (int64_t step = 0; step < total_steps_; ++step) {
     const auto step_start = Clock::now();
     times_ = {};
@@ -613,10 +362,10 @@ TrainSummary DistillTrainer::run() {
   return summary;
 }
 
-}  // namespace
+}  // namespace distill
 
 TrainSummary run_train(const Recipe& recipe, std::ostream& console) {
-  DistillTrainer trainer(recipe, console);
+  distill::DistillTrainer trainer(recipe, console);
   return trainer.run();
 }
 
