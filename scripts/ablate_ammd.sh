@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# AMMD ablation on the small pair (scripts/make_small_pair.sh): critic.l2, critic.steps,
-# objective.beta and critic.lr, 200 steps each, against forward KL on the same pair. Prints the
+# AMMD ablation on the small pair (scripts/make_small_pair.sh) with a learned critic
+# (critic.form: network, the policy-gradient term on): critic.l2, critic.steps, objective.beta
+# and critic.lr, 200 steps each, against forward KL on the same pair. Prints the
 # held-out token-level TV(teacher, student) at the start and the end of each run.
 # Usage: scripts/ablate_ammd.sh [WORKDIR]   (AMKD_ABLATE_STEPS, default 200)
 set -euo pipefail
@@ -15,7 +16,7 @@ run() {  # run NAME ARGS...
   rm -rf "$w/$name"
   "$root/build/amkd" train "$w/pair/common.yaml" --teacher "$w/pair/teacher" --student "$w/pair/student" \
     --output "$w/$name" --max-steps "$steps" --set generation.max_new_tokens=48 --set optim.lr=0.001 \
-    --set train.batch_size=4 "$@" 2>"$w/$name.log"
+    --set train.batch_size=4 --set critic.form=network --set policy_gradient.enabled=true "$@" 2>"$w/$name.log"
   "$py" - "$w/$name/metrics.jsonl" "$name" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]

@@ -46,7 +46,7 @@ case "$pair" in
     if [ ! -f "$base_student/config.json" ]; then
       "$bin" init-student --teacher "$teacher" --layers 8 --output "$base_student"
     fi
-    recipe="$root/recipes/quickstart.yaml"
+    recipe="$root/scripts/experiments/quickstart_pair.yaml"
     sft_args=(--max-steps 150 --lr 3e-4 --set train.batch_size=4 --set train.log_every=50
       --set schedule.type=cosine --set schedule.warmup_steps=5)
     common=(--set train.eval_every=10 --set train.log_every=10)
@@ -62,27 +62,27 @@ if [ ! -f "$student/config.json" ]; then
     "${sft_args[@]}" 2>&1 | tail -n 1
 fi
 
-# name | settings (one change from the defaults of this script's AMMD run)
+# name | settings (changes from the AMMD baseline below, `ammd`)
 variants=(
   "fkl|--objective fkl"
   "ammd|"
   "ammd_pg_off|--set policy_gradient.enabled=false"
   "ammd_off_only|--set objective.beta=1"
-  "ammd_closed_form|--set critic.form=closed_form"
-  "ammd_closed_form_mixture|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1"
-  "ammd_mixture|--set critic.penalty=mixture --set critic.l2=1"
-  "ammd_mixture_l2_0.5|--set critic.penalty=mixture --set critic.l2=0.5"
   "ammd_critic_fast|--set critic.steps=3 --set critic.lr=1e-3"
   "ammd_warmup|--set critic.warmup_steps=20"
-  "ammd_mixture_warmup|--set critic.penalty=mixture --set critic.l2=1 --set critic.warmup_steps=20"
-  "cf_off_dataset|--set critic.form=closed_form --set objective.beta=1 --set off_policy.source=dataset"
-  "cf_mix_off_dataset|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=1 --set off_policy.source=dataset"
-  "cf_mix_off_teacher|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=1"
-  "cf_mix_on_only|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=0"
-  "cf_mix_on_only_pg_off|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=0 --set policy_gradient.enabled=false"
-  "tvd_dataset|--objective tvd"
-  "fkl_teacher|--objective fkl --set rollout.source=teacher"
-  "ammd_mixture_fast|--set critic.penalty=mixture --set critic.l2=1 --set critic.steps=3 --set critic.lr=1e-3"
+  "ammd_mixture|--set critic.penalty=mixture --set critic.l2=1"
+  "ammd_mixture_pg_off|--set critic.penalty=mixture --set critic.l2=1 --set policy_gradient.enabled=false"
+  "ammd_mixture_fast_pg_off|--set critic.penalty=mixture --set critic.l2=1 --set critic.steps=3 --set critic.lr=1e-3 --set policy_gradient.enabled=false"
+  "ammd_closed_form|--set critic.form=closed_form"
+  "ammd_closed_form_pg_off|--set critic.form=closed_form --set policy_gradient.enabled=false"
+  "cfm|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1"
+  "cfm_pg_off|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set policy_gradient.enabled=false"
+  "cfm_discount_0.9|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set policy_gradient.discount=0.9"
+  "cfm_discount_0.5|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set policy_gradient.discount=0.5"
+  "cfm_on_only|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=0"
+  "cfm_on_only_pg_off|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=0 --set policy_gradient.enabled=false"
+  "cfm_off_only|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=1 --set objective.beta=1"
+  "cfm_l2_0.5_pg_off|--set critic.form=closed_form --set critic.penalty=mixture --set critic.l2=0.5 --set policy_gradient.enabled=false"
 )
 selected=("$@")
 for v in "${variants[@]}"; do
@@ -91,7 +91,11 @@ for v in "${variants[@]}"; do
   if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " =~ " $name " ]]; then continue; fi
   out="$w/runs/$name"
   rm -rf "$out"
-  objective=(--objective ammd)
+  # AMMD as it was before this study (AMMD.md's settings), so that every variant names its one
+  # change whatever amkd's defaults are now; a variant's own --set comes later and wins.
+  objective=(--objective ammd --set critic.form=network --set critic.penalty=uniform
+    --set critic.l2=0.5 --set critic.steps=1 --set critic.lr=0 --set critic.warmup_steps=0
+    --set policy_gradient.enabled=true --set policy_gradient.discount=1)
   [[ "$settings" == *"--objective"* ]] && objective=()
   # shellcheck disable=SC2086
   "$bin" train "$recipe" --teacher "$teacher" --student "$student" --output "$out" \

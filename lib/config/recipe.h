@@ -237,7 +237,7 @@ struct OffPolicySection {
 };
 
 struct CriticSection {
-  std::string form = "network";
+  std::string form = "closed_form";
   std::string penalty = "uniform";
   int64_t warmup_steps = 0;
   int64_t steps = 1;
@@ -276,13 +276,15 @@ struct CriticSection {
 };
 
 struct PolicyGradientSection {
-  bool enabled = true;
+  bool enabled = false;
   std::string baseline = "leave_one_out";
   double discount = 1.0;
 
   template <class V>
   void visit(V& v) {
-    v.field("enabled", enabled, "ammd: the REINFORCE term on future on-policy gaps");
+    v.field("enabled", enabled,
+            "ammd: the REINFORCE term on future on-policy gaps (off by default: at the batch sizes "
+            "measured it destabilised every run; docs/RESULTS.md)");
     v.field("baseline", baseline,
             "leave_one_out (mean reward-to-go of the other sequences of the global batch at each "
             "position), batch_mean (including the sequence itself) or none",

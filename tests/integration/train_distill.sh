@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # amkd train end to end on a small pair (scripts/make_small_pair.sh): the teacher is stories260K
 # fine-tuned with amkd sft on short bundled Dolly items; the student is its first 2 of 5 layers. 200 steps of ammd, fkl and
-# jsd must each lower the held-out token-level TV(teacher, student) from the student's start,
-# and the metrics file must record d_on and d_off at every AMMD step.
+# jsd must each lower the held-out token-level TV(teacher, student) from the student's start and
+# improve a held-out metric over it (the student's NLL of the held-out responses), and the metrics
+# file must record d_on and d_off at every AMMD step.
 source "$(dirname "$0")/../lib.sh"
 w="$(scratch train_distill)"
 AMKD_PYTHON="$AMKD_PYTHON" AMKD_BIN="$AMKD_BIN" "$AMKD_ROOT/scripts/make_small_pair.sh" "$w"
@@ -22,10 +23,12 @@ for objective in ("ammd", "fkl", "jsd"):
     start, end = valid[0]["valid_tv"], valid[-1]["valid_tv"]
     assert valid[0]["step"] == 0 and valid[-1]["step"] == 200
     assert end < start, f"{objective}: held-out TV did not fall ({start:.4f} -> {end:.4f})"
+    nll0, nll1 = valid[0]["valid_nll"], valid[-1]["valid_nll"]
+    assert nll1 < nll0, f"{objective}: held-out NLL did not improve ({nll0:.4f} -> {nll1:.4f})"
     if objective == "ammd":
-        assert all("d_on" in r and "d_off" in r and "critic_loss" in r for r in steps)
+        assert all("d_on" in r and "d_off" in r and "mean_abs_f" in r for r in steps)
     times = {k: sum(r["time_s"][k] for r in steps) / len(steps) for k in steps[0]["time_s"]}
-    print(f"{objective}: held-out TV {start:.4f} -> {end:.4f}; mean s/step " +
+    print(f"{objective}: held-out TV {start:.4f} -> {end:.4f}, NLL {nll0:.4f} -> {nll1:.4f}; mean s/step " +
           ", ".join(f"{k} {v:.4f}" for k, v in times.items()))
 PY
 
@@ -47,7 +50,8 @@ run_source gkd --objective jsd --set rollout.source=mixed --set rollout.on_polic
 run_source distillm --objective skl --set rollout.source=adaptive --set rollout.adaptive_init_prob=0.5 \
   --set rollout.adaptive_loss_eps=0 --set rollout.replay_capacity=8 --set optim.lr=1e-12
 run_source ammd_cache --objective ammd --set off_policy.source=teacher_cache --set "data.teacher_cache=$w/cache.jsonl" \
-  --set critic.shared=true --set critic.backbone=small --set critic.layers=1 --set critic.steps=2
+  --set critic.form=network --set critic.shared=true --set critic.backbone=small --set critic.layers=1 \
+  --set critic.steps=2 --set critic.warmup_steps=3 --set policy_gradient.enabled=true
 "$AMKD_PYTHON" - "$w" <<'PY'
 import json, sys
 w = sys.argv[1]
@@ -66,7 +70,9 @@ d = rows("distillm")
 # raises the student-output probability by 0.1, from 0.5.
 assert d[-1]["student_prob"] > d[0]["student_prob"], [r["student_prob"] for r in d]
 assert "replay" in {r["source"] for r in d} and "student" in {r["source"] for r in d}, [r["source"] for r in d]
-assert all("d_off" in r for r in rows("ammd_cache"))
+assert all("d_off" in r and "critic_loss" in r for r in rows("ammd_cache"))
+warmup = [json.loads(l) for l in open(f"{w}/src_ammd_cache/metrics.jsonl") if '"critic_warmup_step"' in l]
+assert [r["critic_warmup_step"] for r in warmup] == [1, 2, 3], warmup
 print("sources ok:", [r["source"] for r in d])
 PY
 
