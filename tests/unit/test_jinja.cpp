@@ -205,7 +205,7 @@ TEST_CASE("malformed templates are InputErrors naming the line", "[jinja]") {
   }
 }
 
-TEST_CASE("errors while rendering are InputErrors; raise_exception carries its message",
+TEST_CASE("errors while rendering are InputErrors, and raise_exception carries its message",
           "[jinja]") {
   CHECK(error_of("ok\n{{ raise_exception('Conversation roles must alternate') }}") ==
         "tokenizer_config.json: chat_template line 2: Conversation roles must alternate");

@@ -27,7 +27,7 @@ TEST_CASE("the replay buffer keeps the newest entries and draws distinct ones", 
   CHECK_THROWS(buffer.draw(4, rng));
 }
 
-TEST_CASE("teacher cache lines follow the example's prompt; bad lines name file and line",
+TEST_CASE("teacher cache lines follow the example's prompt, and bad lines name file and line",
           "[rollouts]") {
   const auto tokenizer = load_tokenizer((test::source_dir() / "data/tokenizers/gpt2").string());
   const auto dir = test::scratch("teacher_cache");
