@@ -27,6 +27,7 @@ Command add_sft_command(CLI::App& root);
 Command add_train_command(CLI::App& root);
 Command add_eval_command(CLI::App& root);
 Command add_init_student_command(CLI::App& root);
+Command add_launch_command(CLI::App& root);
 
 // --recipe / --set / --dump-config, shared by every command. Command flags such as --model are
 // recipe keys too: they are passed to resolve() as overrides applied before --set.

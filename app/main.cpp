@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       amkd::app::add_check_command(root),   amkd::app::add_generate_command(root),
       amkd::app::add_sft_command(root),     amkd::app::add_train_command(root),
       amkd::app::add_eval_command(root),    amkd::app::add_init_student_command(root),
+      amkd::app::add_launch_command(root),
   };
   try {
     root.parse(argc, argv);

@@ -9,7 +9,8 @@
 # Environment (budget): COMPARE_STEPS (default 100 small, 60 quickstart), COMPARE_EVAL_ITEMS
 #   (items per evaluation set, default 50), COMPARE_EVAL_TOKENS (default 64), COMPARE_SEEDS
 #   (default "10,20,30"), COMPARE_METHODS (default all), COMPARE_SFT_STEPS (the SFT stage;
-#   default 100 small, 150 quickstart).
+#   default 100 small, 150 quickstart), COMPARE_EVAL_EVERY (held-out evaluation during training,
+#   default every 20 steps; "worst NLL" is the highest of them relative to the start).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 pair="${1:?usage: scripts/compare_methods.sh small|quickstart [WORKDIR]}"
@@ -20,6 +21,7 @@ items="${COMPARE_EVAL_ITEMS:-50}"
 tokens="${COMPARE_EVAL_TOKENS:-64}"
 seeds="${COMPARE_SEEDS:-10,20,30}"
 methods="${COMPARE_METHODS:-sft kd seqkd gkd distillm ammd}"
+every="${COMPARE_EVAL_EVERY:-20}"
 say() { printf '[compare] %s\n' "$*" >&2; }
 mkdir -p "$w/runs" "$w/eval"
 
@@ -56,7 +58,7 @@ esac
 
 # Every method: the same recipe, student, SFT stage (run once, then reused), seed and steps.
 base=(--teacher "$teacher" --student "$student" --max-steps "$steps" --set train.seed=10
-  --set train.eval_every=0 --set sft_stage.dir="$w/stages" --set objective.sft_weight=0 "${common[@]}")
+  --set train.eval_every="$every" --set sft_stage.dir="$w/stages" --set objective.sft_weight=0 "${common[@]}")
 for m in $methods; do
   case "$m" in
     sft) args=(--objective sft --set rollout.source=dataset) ;;
@@ -64,7 +66,7 @@ for m in $methods; do
     seqkd) args=(--objective sft --set rollout.source=teacher) ;;
     gkd) args=(--objective jsd --set objective.beta=0.5 --set rollout.source=mixed --set rollout.on_policy_prob=0.5) ;;
     distillm) args=(--objective skl --set objective.skew=0.1 --set rollout.source=adaptive
-      --set rollout.adaptive_init_prob=0.0 --set train.eval_every=10) ;;
+      --set rollout.adaptive_init_prob=0.0) ;;
     ammd) args=(--objective ammd) ;;
     *) echo "unknown method '$m'" >&2; exit 2 ;;
   esac
@@ -98,13 +100,14 @@ def rouge(name):
     return [s[k]["rougeL"]["mean"] if k in s else float("nan") for k in sets]
 print(f"{pair} pair, {steps} steps from the SFT-initialised student, ROUGE-L on the first {items} items "
       f"of each set, seeds {seeds}\n")
-print("| method | held-out TV start -> end | held-out NLL start -> end | " + " | ".join(sets) + " |")
-print("|---|---|---|" + "---|" * len(sets))
-print("| SFT-initialised student | | | " + " | ".join(f"{x:.2f}" for x in rouge("sft_init")) + " |")
+print("| method | held-out TV start -> end | held-out NLL start -> end | worst NLL | " + " | ".join(sets) + " |")
+print("|---|---|---|---|" + "---|" * len(sets))
+print("| SFT-initialised student | | | | " + " | ".join(f"{x:.2f}" for x in rouge("sft_init")) + " |")
 for m in methods.split():
     rows = [json.loads(l) for l in open(f"{w}/runs/{m}/metrics.jsonl")]
     v = [r for r in rows if "valid_nll" in r]
     tv = f"{v[0]['valid_tv']:.3f} -> {v[-1]['valid_tv']:.3f}" if "valid_tv" in v[0] else "-"
-    print(f"| {m} | {tv} | {v[0]['valid_nll']:.3f} -> {v[-1]['valid_nll']:.3f} | "
+    worst = max(r["valid_nll"] for r in v) / v[0]["valid_nll"] - 1
+    print(f"| {m} | {tv} | {v[0]['valid_nll']:.3f} -> {v[-1]['valid_nll']:.3f} | {100 * worst:+.1f}% | "
           + " | ".join(f"{x:.2f}" for x in rouge(m)) + " |")
 PY

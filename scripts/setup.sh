@@ -13,7 +13,8 @@ die() { printf '[setup] error: %s\n' "$*" >&2; exit 1; }
 
 apt_packages=(build-essential cmake ninja-build pkg-config git
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev catch2
-  libsentencepiece-dev libopenblas-dev libpcre2-dev libutf8proc-dev)
+  libsentencepiece-dev libopenblas-dev libpcre2-dev libutf8proc-dev
+  libgloo-dev)  # headers for c10d's ProcessGroupGloo (the gloo code itself is the wheel's)
 
 missing=()
 for p in "${apt_packages[@]}"; do

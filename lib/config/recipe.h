@@ -219,7 +219,9 @@ struct RolloutSection {
             unit_interval());
     v.field("adaptive_loss_eps", adaptive_loss_eps,
             "adaptive: validation-loss rise that raises the probability", non_negative());
-    v.field("replay_capacity", replay_capacity, "adaptive: student outputs kept for replay",
+    v.field("replay_capacity", replay_capacity,
+            "adaptive: student outputs kept for replay, over all ranks (each rank keeps its own "
+            "share)",
             positive());
   }
 };
@@ -350,6 +352,45 @@ struct SftStageSection {
   }
 };
 
+// Multi-process runs (torchrun, srun or amkd launch set where each process sits; README,
+// "Several processes"). One process ignores this section.
+struct DistSection {
+  int64_t world_size = 0;
+  int64_t rank = 0;
+  int64_t local_rank = 0;
+  std::string master_addr;
+  int64_t master_port = 0;
+  double bucket_mb = 25.0;
+  double timeout_s = 300.0;
+  int64_t check_every = 100;
+
+  template <class V>
+  void visit(V& v) {
+    v.field("world_size", world_size,
+            "ranks of the run; 0: from torchrun's or SLURM's variables (one process without "
+            "them). When set, rank and local_rank below are this process's",
+            non_negative());
+    v.field("rank", rank, "this process's rank (with world_size)", non_negative());
+    v.field("local_rank", local_rank, "this process's rank on its machine (with world_size)",
+            non_negative());
+    v.field("master_addr", master_addr,
+            "rendezvous host; empty: MASTER_ADDR, else the first SLURM node, else 127.0.0.1");
+    v.field("master_port", master_port,
+            "rendezvous port; 0: MASTER_PORT, else derived from SLURM_JOB_ID, else 29500",
+            non_negative());
+    v.field("bucket_mb", bucket_mb,
+            "gradients are summed over ranks in flat buffers of at most this many megabytes",
+            positive());
+    v.field("timeout_s", timeout_s,
+            "seconds a collective waits for the other ranks before the run stops with an error",
+            positive());
+    v.field("check_every", check_every,
+            "steps between checks that every rank holds the same parameters (a run whose ranks "
+            "diverged stops); 0: never",
+            non_negative());
+  }
+};
+
 struct Recipe {
   ModelSection model;    // the model a single-model command works on (score, inspect, sft)
   ModelSection teacher;  // distillation: the frozen teacher
@@ -366,6 +407,7 @@ struct Recipe {
   PolicyGradientSection policy_gradient;
   SftStageSection sft_stage;
   EvalSection eval;
+  DistSection dist;
 
   template <class V>
   void visit(V& v) {
@@ -384,6 +426,7 @@ struct Recipe {
     v.section("policy_gradient", policy_gradient, "ammd: the on-policy score-function term");
     v.section("sft_stage", sft_stage, "train: supervised fine-tuning of the student first");
     v.section("eval", eval, "held-out evaluation (amkd eval, and during training)");
+    v.section("dist", dist, "several processes: gradient reduction and checks");
   }
 };
 

@@ -54,14 +54,15 @@ BatchSampler::BatchSampler(size_t n, int64_t batch_size, uint64_t seed,
 }
 
 int64_t BatchSampler::batches_per_epoch() const {
-  return static_cast<int64_t>(n_) / batch_size_ / world_size_;
+  return static_cast<int64_t>(n_) / (batch_size_ * world_size_);
 }
 
 std::vector<std::vector<size_t>> BatchSampler::epoch_batches(int64_t epoch) const {
   std::vector<size_t> order =
       seeded_permutation(n_, seed_ * 1000003ULL + static_cast<uint64_t>(epoch));
+  const int64_t global = batch_size_ * world_size_;
   if (!lengths_.empty()) {  // sort within windows, so neighbours in a batch have similar lengths
-    const size_t window = static_cast<size_t>(batch_size_) * 50;
+    const size_t window = static_cast<size_t>(global) * 50;
     for (size_t start = 0; start < order.size(); start += window) {
       auto end =
           order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), start + window));
@@ -69,22 +70,18 @@ std::vector<std::vector<size_t>> BatchSampler::epoch_batches(int64_t epoch) cons
                        [&](size_t a, size_t b) { return lengths_[a] < lengths_[b]; });
     }
   }
-  const int64_t total = static_cast<int64_t>(n_) / batch_size_;
-  std::vector<std::vector<size_t>> batches(total);
-  for (int64_t b = 0; b < total; ++b)
-    batches[b].assign(order.begin() + b * batch_size_, order.begin() + (b + 1) * batch_size_);
+  std::vector<int64_t> batch_order(static_cast<size_t>(batches_per_epoch()));
+  for (size_t b = 0; b < batch_order.size(); ++b) batch_order[b] = static_cast<int64_t>(b);
   if (!lengths_.empty()) {  // grouped batches in a seeded order, not shortest first
     const auto shuffle =
-        seeded_permutation(batches.size(), seed_ * 7919ULL + static_cast<uint64_t>(epoch) + 1);
-    std::vector<std::vector<size_t>> shuffled;
-    for (size_t i : shuffle) shuffled.push_back(std::move(batches[i]));
-    batches = std::move(shuffled);
+        seeded_permutation(batch_order.size(), seed_ * 7919ULL + static_cast<uint64_t>(epoch) + 1);
+    for (size_t b = 0; b < shuffle.size(); ++b) batch_order[b] = static_cast<int64_t>(shuffle[b]);
   }
-  std::vector<std::vector<size_t>> mine;  // rank r takes batches r, r + world, ...
-  for (int64_t b = rank_; b < static_cast<int64_t>(batches.size()) &&
-                          static_cast<int64_t>(mine.size()) < batches_per_epoch();
-       b += world_size_)
-    mine.push_back(std::move(batches[b]));
+  std::vector<std::vector<size_t>> mine;  // this rank's slice of every global batch
+  for (int64_t b : batch_order) {
+    const auto first = order.begin() + b * global + rank_ * batch_size_;
+    mine.emplace_back(first, first + batch_size_);
+  }
   return mine;
 }
 

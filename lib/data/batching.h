@@ -20,19 +20,23 @@ Split split_train_valid(size_t n, size_t valid_count, uint64_t seed);
 
 struct DataCursor {
   int64_t epoch = 0;
-  int64_t batch = 0;  // batches of this epoch already taken (by this rank)
+  int64_t batch = 0;  // global batches of this epoch already taken
 };
 
+// Draws global batches of batch_size x world_size examples; rank r takes the r-th slice of
+// batch_size. The batches (and their length grouping) depend on the global batch only, so N ranks
+// with batch b see exactly the examples one process with batch N x b sees, in the same order.
 class BatchSampler {
  public:
   // `lengths` (one per example) enables length grouping when non-empty: examples are sorted by
-  // length within windows of 50 batches, so a batch pads little, and the batch order is shuffled.
+  // length within windows of 50 global batches, so a batch pads little, and the batch order is
+  // shuffled.
   BatchSampler(size_t n, int64_t batch_size, uint64_t seed, std::vector<int64_t> lengths = {},
                int rank = 0, int world_size = 1);
 
   // Indices of the next batch of this rank (moving to the next epoch when one ends).
   std::vector<size_t> next();
-  int64_t batches_per_epoch() const;  // per rank; the last partial batch of an epoch is dropped
+  int64_t batches_per_epoch() const;  // global batches; the last partial one of an epoch is dropped
   const DataCursor& cursor() const { return cursor_; }
   void restore(const DataCursor& cursor) { cursor_ = cursor; }
 

@@ -48,6 +48,10 @@ DistEnv discover_dist_env(const EnvLookup& getenv) {
                                                       : getenv("SLURM_JOB_NODELIST");
     if (nodes != nullptr && getenv("MASTER_ADDR") == nullptr)
       env.master_addr = first_slurm_host(nodes);
+    // Every task of a job derives the same port from the job id (two jobs sharing a first node
+    // get different ones); MASTER_PORT, when set, wins below.
+    if (getenv("SLURM_JOB_ID") != nullptr)
+      env.master_port = 20000 + int_var(getenv, "SLURM_JOB_ID", 0) % 40000;
   } else {
     return env;
   }

@@ -1,7 +1,9 @@
 #pragma once
 // Where this process sits in a multi-process run: from torchrun's variables (RANK, WORLD_SIZE,
 // LOCAL_RANK, MASTER_ADDR, MASTER_PORT) or, under srun, SLURM's (SLURM_PROCID, SLURM_NTASKS,
-// SLURM_LOCALID, the first node of SLURM_STEP_NODELIST/SLURM_JOB_NODELIST). Neither: one process.
+// SLURM_LOCALID, the first node of SLURM_STEP_NODELIST/SLURM_JOB_NODELIST, a port derived from
+// SLURM_JOB_ID). Neither: one process. A recipe's dist: section comes first
+// (train/gradient_reduction.h, dist_env_for).
 #include <functional>
 #include <string>
 

@@ -10,24 +10,16 @@ namespace {
 
 class NcclGroup : public ProcessGroup {
  public:
-  NcclGroup(DistEnv env, c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl)
-      : ProcessGroup(std::move(env)), nccl_(std::move(nccl)) {}
+  NcclGroup(DistEnv env, int64_t bucket_bytes, torch::Device device,
+            c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl)
+      : ProcessGroup(std::move(env), bucket_bytes, device), nccl_(std::move(nccl)) {}
 
-  void all_reduce_sum(std::vector<torch::Tensor>& tensors) override {
-    if (tensors.empty()) return;
-    // One flat buffer, one collective: fewer launches than one all-reduce per tensor.
-    std::vector<torch::Tensor> flat;
-    for (auto& t : tensors) flat.push_back(t.detach().reshape({-1}));
-    std::vector<torch::Tensor> buffer = {torch::cat(flat)};
+ protected:
+  void all_reduce_flat(torch::Tensor& flat) override {
+    std::vector<torch::Tensor> one{flat};
     c10d::AllreduceOptions options;
     options.reduceOp = c10d::ReduceOp::SUM;
-    nccl_->allreduce(buffer, options)->wait();
-    int64_t offset = 0;
-    torch::NoGradGuard no_grad;
-    for (auto& t : tensors) {
-      t.copy_(buffer[0].narrow(0, offset, t.numel()).view(t.sizes()));
-      offset += t.numel();
-    }
+    nccl_->allreduce(one, options)->wait();
   }
 
  private:
@@ -38,12 +30,16 @@ class NcclGroup : public ProcessGroup {
 
 std::unique_ptr<ProcessGroup> create_nccl_group(const DistEnv& env,
                                                 c10::intrusive_ptr<c10d::Store> store,
-                                                const torch::Device& device) {
+                                                const torch::Device& device,
+                                                const GroupOptions& group_options) {
   auto options = c10d::ProcessGroupNCCL::Options::create();
+  options->timeout = group_options.timeout;
   auto nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(std::move(store), env.rank,
                                                           env.world_size, options);
-  nccl->setBoundDeviceId(device.has_index() ? device : torch::Device(torch::kCUDA, env.local_rank));
-  return std::make_unique<NcclGroup>(env, std::move(nccl));
+  const torch::Device bound =
+      device.has_index() ? device : torch::Device(torch::kCUDA, env.local_rank);
+  nccl->setBoundDeviceId(bound);
+  return std::make_unique<NcclGroup>(env, group_options.bucket_bytes, bound, std::move(nccl));
 }
 
 }  // namespace amkd

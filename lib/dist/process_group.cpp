@@ -1,8 +1,5 @@
 #include "dist/process_group.h"
 
-#include <cstring>
-#include <thread>
-
 #include <fmt/format.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -13,94 +10,101 @@ namespace {
 
 class SingleProcess : public ProcessGroup {
  public:
-  explicit SingleProcess(DistEnv env) : ProcessGroup(std::move(env)) {}
+  explicit SingleProcess(DistEnv env) : ProcessGroup(std::move(env), 0, torch::kCPU) {}
   void all_reduce_sum(std::vector<torch::Tensor>&) override {}
-};
 
-// Each rank publishes its tensors under a per-call key, reads every rank's, and sums them in
-// rank order (so all ranks compute the same floating-point result); the last reader of a
-// call's keys deletes them so the store does not grow.
-class StoreGroup : public ProcessGroup {
- public:
-  StoreGroup(DistEnv env, c10::intrusive_ptr<c10d::Store> store)
-      : ProcessGroup(std::move(env)), store_(std::move(store)) {}
-
-  // Rank 0 serves the store: it stays until every rank has finished with it.
-  ~StoreGroup() override {
-    try {
-      int64_t done = store_->add("amkd/exit", 1);
-      while (rank() == 0 && done < world_size()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        done = store_->add("amkd/exit", 0);
-      }
-    } catch (const std::exception&) {
-      // A peer that died already took the store with it; nothing left to wait for.
-    }
-  }
-
-  void all_reduce_sum(std::vector<torch::Tensor>& tensors) override {
-    const std::string prefix = fmt::format("amkd/allreduce/{}/", call_++);
-    std::vector<torch::Tensor> flat;
-    for (auto& t : tensors) flat.push_back(t.detach().to(torch::kCPU).contiguous().view({-1}));
-    torch::Tensor mine =
-        flat.empty() ? torch::empty({0}, torch::kUInt8) : torch::cat(flat).view(torch::kUInt8);
-    const uint8_t* bytes = mine.data_ptr<uint8_t>();
-    store_->set(prefix + std::to_string(rank()), std::vector<uint8_t>(bytes, bytes + mine.numel()));
-    torch::Tensor sum;
-    for (int r = 0; r < world_size(); ++r) {
-      std::vector<uint8_t> data = store_->get(prefix + std::to_string(r));
-      if (static_cast<int64_t>(data.size()) != mine.numel())
-        throw std::runtime_error(fmt::format("all_reduce: rank {} sent {} bytes, rank {} has {}", r,
-                                             data.size(), rank(), mine.numel()));
-      torch::Tensor part = torch::empty_like(mine);
-      std::memcpy(part.data_ptr(), data.data(), data.size());
-      part = part.view(flat.empty() ? torch::kFloat32 : flat[0].scalar_type());
-      sum = r == 0 ? part : sum + part;
-    }
-    if (store_->add(prefix + "read", 1) == world_size()) {
-      for (int r = 0; r < world_size(); ++r) store_->deleteKey(prefix + std::to_string(r));
-      store_->deleteKey(prefix + "read");
-    }
-    int64_t offset = 0;
-    torch::NoGradGuard no_grad;
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      const int64_t n = flat[i].numel();
-      tensors[i].copy_(sum.narrow(0, offset, n).view(tensors[i].sizes()));
-      offset += n;
-    }
-  }
-
- private:
-  c10::intrusive_ptr<c10d::Store> store_;
-  int64_t call_ = 0;
+ protected:
+  void all_reduce_flat(torch::Tensor&) override {}
 };
 
 }  // namespace
 
+void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor*> bucket;
+  int64_t bytes = 0;
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    if (bucket.size() == 1 && bucket[0]->is_contiguous()) {
+      torch::Tensor flat = bucket[0]->view({-1});
+      all_reduce_flat(flat);
+    } else {
+      std::vector<torch::Tensor> parts;
+      for (auto* t : bucket) parts.push_back(t->reshape({-1}));
+      torch::Tensor flat = torch::cat(parts);
+      all_reduce_flat(flat);
+      int64_t offset = 0;
+      for (auto* t : bucket) {
+        t->copy_(flat.narrow(0, offset, t->numel()).view(t->sizes()));
+        offset += t->numel();
+      }
+    }
+    bucket.clear();
+    bytes = 0;
+  };
+  for (auto& t : tensors) {
+    const int64_t size = t.numel() * static_cast<int64_t>(t.element_size());
+    if (!bucket.empty() && (bucket[0]->scalar_type() != t.scalar_type() ||
+                            bucket[0]->device() != t.device() || bytes + size > bucket_bytes_))
+      flush();
+    bucket.push_back(&t);
+    bytes += size;
+  }
+  flush();
+}
+
+void ProcessGroup::barrier() {
+  std::vector<torch::Tensor> one{torch::zeros({1}, torch::TensorOptions().device(device_))};
+  all_reduce_sum(one);
+}
+
+void ProcessGroup::check_same(const std::vector<torch::Tensor>& tensors, const std::string& what) {
+  if (world_size() == 1) return;
+  // Two sums in float64 per rank (values, and values weighted by their position in the list)
+  // in that rank's slot; after the all-reduce every rank sees every rank's checksum.
+  torch::NoGradGuard no_grad;
+  double sum = 0, weighted = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const double s = tensors[i].to(torch::kFloat64).sum().item<double>();
+    sum += s;
+    weighted += s * static_cast<double>(i + 1);
+  }
+  torch::Tensor all = torch::zeros({world_size(), 2}, torch::kFloat64);
+  all[rank()][0] = sum;
+  all[rank()][1] = weighted;
+  torch::Tensor flat = all.view({-1}).to(device_);
+  all_reduce_flat(flat);
+  all = flat.cpu().view({world_size(), 2});
+  for (int r = 1; r < world_size(); ++r)
+    if (!torch::equal(all[r], all[0]))
+      throw std::runtime_error(fmt::format(
+          "ranks diverged: the {} of rank {} (checksum {:.17g}) differ from rank 0's ({:.17g})",
+          what, r, all[r][0].item<double>(), all[0][0].item<double>()));
+}
+
 std::unique_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const torch::Device& device,
-                                                   std::chrono::milliseconds timeout) {
+                                                   GroupOptions options) {
   if (env.world_size == 1) return std::make_unique<SingleProcess>(env);
-  c10d::TCPStoreOptions options;
-  options.port = static_cast<uint16_t>(env.master_port);
-  options.isServer = env.rank == 0;
-  options.numWorkers = env.world_size;
-  options.timeout = timeout;
+  c10d::TCPStoreOptions store_options;
+  store_options.port = static_cast<uint16_t>(env.master_port);
+  store_options.isServer = env.rank == 0;
+  store_options.numWorkers = env.world_size;
+  store_options.timeout = options.timeout;
   c10::intrusive_ptr<c10d::Store> store;
   try {
-    store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
+    store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
   } catch (const std::exception& e) {
     throw InputError(fmt::format("rank {}: cannot reach the rendezvous at {}:{} ({}): {}", env.rank,
                                  env.master_addr, env.master_port, env.source, e.what()));
   }
   if (device.is_cuda()) {
 #ifdef AMKD_WITH_CUDA
-    return create_nccl_group(env, store, device);
+    return create_nccl_group(env, store, device, options);
 #else
     throw InputError("this amkd was built without CUDA: no NCCL process group");
 #endif
   }
-  // The store-based reduction orders ranks with the same element types.
-  return std::make_unique<StoreGroup>(env, store);
+  return create_gloo_group(env, store, options);
 }
 
 }  // namespace amkd

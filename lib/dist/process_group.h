@@ -1,10 +1,13 @@
 #pragma once
 // The one reduction point of a training step: gradients and (sum, count) losses of every rank
-// are summed here before the optimizer step. CUDA tensors go through NCCL (LibTorch's c10d
-// ProcessGroupNCCL); CPU tensors through the c10d TCPStore (for CPU runs and tests; the torch
-// wheel ships no Gloo headers). A single process needs no communication at all.
+// are summed here before the optimizer step, in flat buckets. CUDA tensors go through NCCL
+// (LibTorch's c10d ProcessGroupNCCL), CPU tensors through Gloo (c10d ProcessGroupGloo, the
+// gloo compiled into the torch wheel). The rendezvous store only connects the ranks; no tensor
+// passes through it. A single process needs no communication at all.
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -17,32 +20,56 @@ class Store;
 
 namespace amkd {
 
+struct GroupOptions {
+  std::chrono::milliseconds timeout = std::chrono::minutes(5);  // each collective, and rendezvous
+  int64_t bucket_bytes = 25 << 20;  // flat buffers of at most this size per all-reduce
+};
+
 class ProcessGroup {
  public:
   virtual ~ProcessGroup() = default;
   int rank() const { return env_.rank; }
   int world_size() const { return env_.world_size; }
   const DistEnv& env() const { return env_; }
+  // Where this group's tensors live (CPU for Gloo, the rank's GPU for NCCL).
+  const torch::Device& device() const { return device_; }
 
-  // Sums each tensor over all ranks, in place; every rank gets bit-identical results.
-  virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors) = 0;
+  // Sums each tensor over all ranks, in place; every rank gets bit-identical results. Tensors
+  // of one type and device are packed into flat buckets of at most bucket_bytes (a larger
+  // contiguous tensor is reduced on its own, without a copy).
+  virtual void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+
+  // Returns when every rank has called it.
+  void barrier();
+
+  // Throws when the ranks do not hold bit-identical values of `tensors` (a checksum of each
+  // rank's values is compared); `what` names them in the message.
+  void check_same(const std::vector<torch::Tensor>& tensors, const std::string& what);
 
   // Rendezvous at env.master_addr:master_port (rank 0 serves the store). `device` picks the
-  // backend: cuda -> NCCL (needs a CUDA build), cpu -> store-based reduction.
-  static std::unique_ptr<ProcessGroup> create(
-      const DistEnv& env, const torch::Device& device,
-      std::chrono::milliseconds timeout = std::chrono::minutes(5));
+  // backend: cuda -> NCCL (needs a CUDA build), cpu -> Gloo. One process: no communication.
+  static std::unique_ptr<ProcessGroup> create(const DistEnv& env, const torch::Device& device,
+                                              GroupOptions options = {});
 
  protected:
-  explicit ProcessGroup(DistEnv env) : env_(std::move(env)) {}
+  ProcessGroup(DistEnv env, int64_t bucket_bytes, torch::Device device)
+      : env_(std::move(env)), bucket_bytes_(bucket_bytes), device_(device) {}
+  // Sums one contiguous 1-D tensor over all ranks, in place.
+  virtual void all_reduce_flat(torch::Tensor& flat) = 0;
+
   DistEnv env_;
+  int64_t bucket_bytes_;
+  torch::Device device_;
 };
 
+std::unique_ptr<ProcessGroup> create_gloo_group(const DistEnv& env,
+                                                c10::intrusive_ptr<c10d::Store> store,
+                                                const GroupOptions& options);
 #ifdef AMKD_WITH_CUDA
-// Defined in nccl_group.cpp.
 std::unique_ptr<ProcessGroup> create_nccl_group(const DistEnv& env,
                                                 c10::intrusive_ptr<c10d::Store> store,
-                                                const torch::Device& device);
+                                                const torch::Device& device,
+                                                const GroupOptions& options);
 #endif
 
 }  // namespace amkd

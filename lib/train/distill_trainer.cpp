@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "config/recipe_loader.h"
+#include "dist/rank_device.h"
 #include "metrics/progress.h"
 #include "model/checkpoint.h"
 #include "objectives/divergences.h"
@@ -87,12 +88,15 @@ std::vector<const EncodedExample*> pointers(const Sequences& s, size_t begin, si
 DistillTrainer::DistillTrainer(const Recipe& recipe, std::ostream& console)
     : r_(recipe),
       console_(console),
-      env_(discover_dist_env()),
-      device_(recipe.student.device),
+      env_(dist_env_for(recipe.dist)),
+      device_(rank_device(recipe.student.device, env_, "student.device")),
       bf16_(recipe.train.precision == "bf16" ||
             (recipe.train.precision == "auto" && torch::Device(recipe.student.device).is_cuda())),
       rng_(request_seed(static_cast<uint64_t>(recipe.train.seed), 17)),
-      replay_(static_cast<size_t>(recipe.rollout.replay_capacity)),
+      replay_rng_(request_seed(request_seed(static_cast<uint64_t>(recipe.train.seed), 19),
+                               static_cast<uint64_t>(env_.rank))),
+      replay_(static_cast<size_t>(
+          std::max<int64_t>(1, recipe.rollout.replay_capacity / env_.world_size))),
       adaptive_prob_(recipe.rollout.adaptive_init_prob) {}
 
 Sequences DistillTrainer::dataset_sequences(const std::vector<size_t>& idx) const {
@@ -136,7 +140,7 @@ Sequences DistillTrainer::rollout(const std::string& source, const std::vector<s
   if (source == "teacher") return generated(teacher_, idx, step, salt);
   if (source == "teacher_cache") return cached(idx);
   if (source == "student") return generated(student_, idx, step, salt);
-  if (source == "replay") return replay_.draw(idx.size(), rng_);
+  if (source == "replay") return replay_.draw(idx.size(), replay_rng_);
   throw std::logic_error("rollout: unknown source " + source);
 }
 
@@ -176,8 +180,9 @@ torch::Tensor DistillTrainer::hidden_rows(CausalLMImpl& model, const TrainBatch&
 
 LogitsFn DistillTrainer::head(CausalLMImpl& model, torch::Tensor rows) const {
   const int64_t vocab = vocab_;
-  return [&model, rows, vocab](int64_t b, int64_t e) {
-    return model.logits_from_hidden(rows.slice(0, b, e)).slice(1, 0, vocab);
+  const torch::Device device = device_;  // a teacher on its own GPU: its logits come here
+  return [&model, rows, vocab, device](int64_t b, int64_t e) {
+    return model.logits_from_hidden(rows.slice(0, b, e)).slice(1, 0, vocab).to(device);
   };
 }
 
@@ -218,8 +223,9 @@ std::pair<double, double> DistillTrainer::validate() {
 
 TrainSummary DistillTrainer::run() {
   const TrainSection& train = r_.train;
-  if (env_.world_size > 1) group_ = ProcessGroup::create(env_, device_);
+  group_ = connect_ranks(env_, device_, r_.dist);
   std::ostream& out = env_.rank == 0 ? console_ : muted_;  // rank 0 reports
+  SetupAgreement setup(group_.get());
   check_train_recipe(r_);
   RunOutput run(train.output_dir, dump_recipe(r_), env_.rank == 0);
 
@@ -239,8 +245,9 @@ TrainSummary DistillTrainer::run() {
   student_params_ = student_->parameters();
   vocab_ = student_->config().vocab_size;
   if (!r_.teacher.path.empty() && needs_teacher_model(r_)) {
-    teacher_ = load_model(r_.teacher.path, {parse_dtype(r_.teacher.dtype, "teacher.dtype"),
-                                            torch::Device(r_.teacher.device)});
+    teacher_ =
+        load_model(r_.teacher.path, {parse_dtype(r_.teacher.dtype, "teacher.dtype"),
+                                     rank_device(r_.teacher.device, env_, "teacher.device")});
     teacher_->eval();
     for (auto& p : teacher_->parameters()) p.set_requires_grad(false);
     vocab_ = std::min({vocab_, teacher_->config().vocab_size, tokenizer_->vocab_size()});
@@ -265,6 +272,7 @@ TrainSummary DistillTrainer::run() {
                                   : " (responses: " + r_.rollout.source + ")",
       total_steps_, step_batch_ * env_.world_size, train.batch_size, train.grad_accum,
       env_.world_size, bf16_ ? "bf16 autocast" : "fp32", device_.str());
+  setup.succeeded();
 
   TrainingEval held_out(r_, *tokenizer_);
   run.start();
@@ -319,6 +327,10 @@ TrainSummary DistillTrainer::run() {
     reduce_gradients(student_params_, {}, group_.get());
     const double lr = learning_rate_at(r_.schedule, r_.optim.lr, step, total_steps_);
     row["grad_norm"] = optimizer_->step(lr);
+    check_ranks_agree(group_.get(), r_.dist, step + 1, student_params_, "student parameters");
+    if (critic_)
+      check_ranks_agree(group_.get(), r_.dist, step + 1, critic_->parameters(),
+                        "critic parameters");
     times_.optimizer += seconds_since(start);
     int64_t tokens = 0;
     for (size_t i : idx) tokens += static_cast<int64_t>(data_.train.examples[i].ids.size());

@@ -93,7 +93,10 @@ class DistillTrainer {
   std::unique_ptr<Optimizer> optimizer_;
   std::vector<torch::Tensor> student_params_;
   GenerationConfig generation_;
-  std::mt19937_64 rng_;
+  std::mt19937_64 rng_;  // the same on every rank: each step's source
+  // Each rank keeps its own student outputs (replay_capacity / ranks of them, so the buffer
+  // fills at the same step whatever the rank count) and draws from them with its own generator.
+  std::mt19937_64 replay_rng_;
   ReplayBuffer replay_;
   double adaptive_prob_ = 0, adaptive_prev_loss_ = NAN;
   int64_t total_steps_ = 0, step_batch_ = 0;

@@ -8,6 +8,7 @@
 #include "config/recipe_loader.h"
 #include "data/batching.h"
 #include "dist/dist_env.h"
+#include "dist/rank_device.h"
 #include "metrics/progress.h"
 #include "model/checkpoint.h"
 #include "objectives/token_nll.h"
@@ -90,16 +91,16 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
         fmt::format("model.dtype: sft keeps fp32 weights (found {}); for mixed precision set "
                     "train.precision: bf16",
                     m.dtype));
-  const torch::Device device(m.device);
+  const DistEnv env = dist_env_for(recipe.dist);
+  const torch::Device device = rank_device(m.device, env, "model.device");
   const bool bf16 = train.precision == "bf16" || (train.precision == "auto" && device.is_cuda());
 
-  const DistEnv env = discover_dist_env();
-  std::unique_ptr<ProcessGroup> group;
-  if (env.world_size > 1) group = ProcessGroup::create(env, device);
+  const std::unique_ptr<ProcessGroup> group = connect_ranks(env, device, recipe.dist);
   const bool writer = env.rank == 0;
   std::ostringstream muted;
   std::ostream& out = writer ? console : muted;
 
+  SetupAgreement setup(group.get());
   RunOutput run(train.output_dir, dump_recipe(recipe), writer);
   const auto tokenizer = load_tokenizer(m.path);
   const TrainingData data =
@@ -122,6 +123,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
       "{}\n",
       total_steps, step_batch * env.world_size, train.batch_size, train.grad_accum, env.world_size,
       sampler.batches_per_epoch(), bf16 ? "bf16 autocast" : "fp32", device.str());
+  setup.succeeded();
 
   TrainingEval held_out(recipe, *tokenizer);
   run.start();
@@ -150,6 +152,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
     const StepTotals total = reduce_gradients(parameters, local, group.get());
     const double lr = learning_rate_at(recipe.schedule, recipe.optim.lr, step, total_steps);
     const double grad_norm = optimizer.step(lr);
+    check_ranks_agree(group.get(), recipe.dist, step + 1, parameters, "student parameters");
     summary.steps = step + 1;
     summary.train_loss = total.count > 0 ? total.loss_sum / total.count : NAN;
     for (const auto* e : batch) window_tokens += static_cast<int64_t>(e->ids.size());
@@ -184,6 +187,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
   }
   validate(total_steps);
   summary.final_dir = run.save(*model, "final", m.path);
+  if (group) group->barrier();  // other ranks may read final/ next (an SFT stage)
   out << fmt::format(
       "sft done: {} steps in {}, final train loss {:.4f} -> {}\n", summary.steps,
       format_duration(std::chrono::duration<double>(Clock::now() - run_start).count()),

@@ -127,6 +127,12 @@ expect_input_error tokenizer_bad_ids "token id -4 is not in the vocabulary" -- t
 printf '{"txt": "hello"}\n' >"$w/no_text.jsonl"
 expect_input_error tokenize_no_text "no_text.jsonl:1: expected an object with a \"text\" string" -- tokenize --model "$tok" --input "$w/no_text.jsonl" --output "$w/o.jsonl"
 
+# Several processes: a launch without ranks or command, and a rank outside the world size.
+expect_input_error launch_nproc "--nproc 0 is not between 1 and 1024" -- launch --nproc 0 inspect "$good"
+expect_input_error launch_no_command "give the command to run" -- launch --nproc 2
+RANK=2 WORLD_SIZE=2 expect_input_error rank_too_big "rank 2 is not below the world size 2" -- sft --model "$good" --data "$w/x.jsonl"
+expect_input_error dist_recipe_rank "dist: rank 3 and local_rank 0 must be below world_size 2" -- sft --model "$good" --set dist.world_size=2 --set dist.rank=3
+
 # Nothing on disk is damaged: a failing run leaves an existing output file as it was.
 echo "precious" >"$w/keep.jsonl"
 expect_input_error keep_output "ids holds" -- score --model "$good" --input "$w/bad_ids.jsonl" --output "$w/keep.jsonl"

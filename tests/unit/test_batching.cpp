@@ -52,6 +52,26 @@ TEST_CASE("batches cover each epoch once, shard by rank and resume from a cursor
   CHECK(both.size() == 100);
 }
 
+TEST_CASE("N ranks with batch b draw the global batches of one rank with batch N x b", "[data]") {
+  std::vector<int64_t> lengths;
+  for (int i = 0; i < 1000; ++i) lengths.push_back((i * 53) % 311);
+  for (bool grouped : {false, true}) {
+    const auto l = grouped ? lengths : std::vector<int64_t>{};
+    BatchSampler one(1000, 12, 9, l), r0(1000, 4, 9, l, 0, 3), r1(1000, 4, 9, l, 1, 3),
+        r2(1000, 4, 9, l, 2, 3);
+    CHECK(r1.batches_per_epoch() == one.batches_per_epoch());
+    for (int step = 0; step < 2 * one.batches_per_epoch(); ++step) {  // two epochs
+      std::vector<size_t> global = r0.next();
+      for (auto* r : {&r1, &r2}) {
+        const auto part = r->next();
+        global.insert(global.end(), part.begin(), part.end());
+      }
+      INFO("grouped " << grouped << ", step " << step);
+      REQUIRE(global == one.next());
+    }
+  }
+}
+
 TEST_CASE("length grouping puts similar lengths in a batch", "[data]") {
   std::vector<int64_t> lengths;
   for (int i = 0; i < 400; ++i) lengths.push_back((i * 37) % 200);
