@@ -30,7 +30,7 @@ Command add_launch_command(CLI::App& root) {
   cli->add_option("--grace", o->grace_s,
                   "seconds between SIGTERM and SIGKILL for the other ranks after one fails")
       ->capture_default_str();
-  cli->prefix_command();  // everything from the first positional on is the command
+  cli->prefix_command();  // the command: everything from its first word on (main.cpp drops "--")
   cli->footer(
       "Each rank gets RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR and "
       "MASTER_PORT; its output lines are prefixed with [rank R]. SIGINT, SIGTERM and SIGUSR1 are "
@@ -41,7 +41,6 @@ Command add_launch_command(CLI::App& root) {
       "  amkd launch --nproc 4 -- amkd sft recipe.yaml --set train.batch_size=2");
   return {cli, [o, cli]() {
             o->command = cli->remaining();
-            if (!o->command.empty() && o->command[0] == "--") o->command.erase(o->command.begin());
             static const std::set<std::string> amkd_commands = {
                 "inspect",  "score", "convert", "tokenize", "check",
                 "generate", "sft",   "train",   "eval",     "init-student"};

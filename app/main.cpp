@@ -1,5 +1,7 @@
 // amkd: distil large language models into small ones. Flags are parsed here; the work is in lib/.
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
@@ -20,8 +22,17 @@ int main(int argc, char** argv) {
       amkd::app::add_eval_command(root),    amkd::app::add_init_student_command(root),
       amkd::app::add_launch_command(root),
   };
+  // "amkd launch [OPTIONS] -- COMMAND ...": launch takes its command from the command's first
+  // word on; CLI11 would hand what follows "--" to the root command instead, so drop it.
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() > 1 && std::string(args[1]) == "launch")
+    for (size_t i = 2; i < args.size(); ++i)
+      if (std::string(args[i]) == "--") {
+        args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
   try {
-    root.parse(argc, argv);
+    root.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     const int code = root.exit(e);
     return code == 0 ? 0 : 2;

@@ -10,7 +10,8 @@
 #   (items per evaluation set, default 50), COMPARE_EVAL_TOKENS (default 64), COMPARE_SEEDS
 #   (default "10,20,30"), COMPARE_METHODS (default all), COMPARE_SFT_STEPS (the SFT stage;
 #   default 100 small, 150 quickstart), COMPARE_EVAL_EVERY (held-out evaluation during training,
-#   default every 20 steps; "worst NLL" is the highest of them relative to the start).
+#   default every 20 steps; "worst NLL" is the highest of them relative to the start),
+#   COMPARE_EVAL_SETS (default "dolly selfinst vicuna sni unni").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 pair="${1:?usage: scripts/compare_methods.sh small|quickstart [WORKDIR]}"
@@ -22,6 +23,7 @@ tokens="${COMPARE_EVAL_TOKENS:-64}"
 seeds="${COMPARE_SEEDS:-10,20,30}"
 methods="${COMPARE_METHODS:-sft kd seqkd gkd distillm ammd}"
 every="${COMPARE_EVAL_EVERY:-20}"
+read -r -a sets <<<"${COMPARE_EVAL_SETS:-dolly selfinst vicuna sni unni}"
 say() { printf '[compare] %s\n' "$*" >&2; }
 mkdir -p "$w/runs" "$w/eval"
 
@@ -84,17 +86,19 @@ stage="$(ls -d "$w"/stages/sft-*/final | head -n 1)"
 evaluate() {  # NAME MODEL_DIR
   [ -f "$w/eval/$1/summary.json" ] && return 0
   say "evaluating $1"
-  "$bin" eval --model "$2" --data dolly --data selfinst --data vicuna --data sni --data unni \
-    --template "$template" --seeds "$seeds" --max-new-tokens "$tokens" --set "eval.subset=$items" \
+  local data=()
+  for s in "${sets[@]}"; do data+=(--data "$s"); done
+  "$bin" eval --model "$2" "${data[@]}" --template "$template" --seeds "$seeds" \
+    --max-new-tokens "$tokens" --set "eval.subset=$items" \
     --output "$w/eval/$1" >"$w/eval/$1.log" 2>&1 || { tail -n 20 "$w/eval/$1.log"; exit 1; }
 }
 evaluate sft_init "$stage"
 for m in $methods; do evaluate "$m" "$w/runs/$m/final"; done
 
-"$py" - "$w" "$methods" "$steps" "$items" "$seeds" "$pair" <<'PY' | tee "$w/table.md"
+"$py" - "$w" "$methods" "$steps" "$items" "$seeds" "$pair" "${sets[*]}" <<'PY' | tee "$w/table.md"
 import json, sys
-w, methods, steps, items, seeds, pair = sys.argv[1:]
-sets = ["dolly", "selfinst", "vicuna", "sni", "unni"]
+w, methods, steps, items, seeds, pair, sets = sys.argv[1:]
+sets = sets.split()
 def rouge(name):
     s = json.load(open(f"{w}/eval/{name}/summary.json"))
     return [s[k]["rougeL"]["mean"] if k in s else float("nan") for k in sets]

@@ -5,4 +5,5 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/setup.sh"
 cd "$root/${AMKD_BUILD_DIR:-build}"
-exec ctest --output-on-failure -j "$(nproc)" "$@"
+# --timeout: a hung test fails after 20 minutes instead of stalling the run (tests may set less).
+exec ctest --output-on-failure --timeout 1200 -j "$(nproc)" "$@"

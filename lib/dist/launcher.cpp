@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -134,7 +133,8 @@ int launch_local(const LaunchOptions& o, std::ostream& log) {
 
   using Clock = std::chrono::steady_clock;
   int failed_rank = -1, result = 0;
-  std::optional<Clock::time_point> kill_at;
+  Clock::time_point kill_at{};
+  bool kill_pending = false;
   auto signal_all = [&](int sig) {
     for (auto& k : ranks)
       if (k.running) ::kill(k.pid, sig);
@@ -186,11 +186,12 @@ int launch_local(const LaunchOptions& o, std::ostream& log) {
         result = k.code;
         signal_all(SIGTERM);
         kill_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
+        kill_pending = true;
       }
     }
-    if (kill_at && Clock::now() >= *kill_at) {
+    if (kill_pending && Clock::now() >= kill_at) {
       signal_all(SIGKILL);
-      kill_at.reset();
+      kill_pending = false;
     }
   }
   for (int sig : {SIGINT, SIGTERM, SIGUSR1}) ::signal(sig, SIG_DFL);
