@@ -75,8 +75,9 @@ void ProcessGroup::check_same(const std::vector<torch::Tensor>& tensors, const s
   torch::Tensor flat = all.view({-1}).to(device_);
   all_reduce_flat(flat);
   all = flat.cpu().view({world_size(), 2});
+  const torch::Tensor bits = all.view(torch::kInt64);  // bitwise: equal NaNs are the same
   for (int r = 1; r < world_size(); ++r)
-    if (!torch::equal(all[r], all[0]))
+    if (!torch::equal(bits[r], bits[0]))
       throw std::runtime_error(fmt::format(
           "ranks diverged: the {} of rank {} (checksum {:.17g}) differ from rank 0's ({:.17g})",
           what, r, all[r][0].item<double>(), all[0][0].item<double>()));

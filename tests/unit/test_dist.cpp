@@ -197,7 +197,10 @@ TEST_CASE("check_same stops every rank when the ranks' parameters differ", "[dis
   GroupOptions options;
   options.timeout = std::chrono::seconds(30);
   auto same = run_ranks(2, options, [](ProcessGroup& group, int) {
-    group.check_same({torch::arange(10, torch::kFloat32), torch::ones({3})}, "student parameters");
+    // Identical values agree bit for bit, NaN included (a NaN is not equal to itself as a number).
+    group.check_same(
+        {torch::arange(10, torch::kFloat32), torch::ones({3}), torch::full({2}, std::nan(""))},
+        "student parameters");
   });
   CHECK(same == std::vector<std::string>{"", ""});
   // Same values in another order, and one value changed in its last bit on rank 1.
