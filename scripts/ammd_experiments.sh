@@ -40,12 +40,7 @@ case "$pair" in
     models="${QUICKSTART_DIR:-$root}/models"
     teacher="$models/smollm2-135m-instruct"
     base_student="$models/smollm2-135m-student-8l"
-    if [ ! -f "$teacher/config.json" ]; then
-      "$bin" convert --gguf "$("$root/scripts/fetch_teacher.sh")" --output "$teacher"
-    fi
-    if [ ! -f "$base_student/config.json" ]; then
-      "$bin" init-student --teacher "$teacher" --layers 8 --output "$base_student"
-    fi
+    AMKD_BIN="$bin" "$root/scripts/quickstart_models.sh" "$models"
     recipe="$root/scripts/experiments/quickstart_pair.yaml"
     sft_args=(--max-steps 150 --lr 3e-4 --set train.batch_size=4 --set train.log_every=50
       --set schedule.type=cosine --set schedule.warmup_steps=5)

@@ -45,12 +45,7 @@ case "$pair" in
     models="${QUICKSTART_DIR:-$root}/models"
     teacher="$models/smollm2-135m-instruct"
     student="$models/smollm2-135m-student-8l"
-    if [ ! -f "$teacher/config.json" ]; then
-      "$bin" convert --gguf "$("$root/scripts/fetch_teacher.sh")" --output "$teacher"
-    fi
-    if [ ! -f "$student/config.json" ]; then
-      "$bin" init-student --teacher "$teacher" --layers 8 --output "$student"
-    fi
+    AMKD_BIN="$bin" "$root/scripts/quickstart_models.sh" "$models"
     recipe="$root/recipes/quickstart.yaml"
     common=(--set sft_stage.max_steps="${COMPARE_SFT_STEPS:-150}")
     template=chat
