@@ -41,7 +41,8 @@ Command add_eval_command(CLI::App& root) {
       "Examples:\n"
       "  amkd eval --model runs/ammd/final --data dolly --data selfinst --output runs/ammd/eval\n"
       "  amkd eval --model student --data sni --seeds 10 --teacher teacher\n"
-      "  amkd eval --predictions preds.jsonl --data dolly");
+      "  amkd eval --predictions preds.jsonl --data dolly\n"
+      "  amkd launch --nproc 2 eval --model student --data dolly   # batches shared by 2 ranks");
   return {
       cli, [o]() {
         std::vector<std::string> flags = o->model.overrides();
@@ -59,17 +60,24 @@ Command add_eval_command(CLI::App& root) {
         for (const auto& name : split_list(recipe->eval.sets))
           eval_sets.push_back(load_eval_set(name, recipe->data));
         std::vector<SetResult> results;
+        bool writer = true;
         if (!o->predictions.empty()) {
           if (eval_sets.size() != 1)
             throw InputError("eval --predictions: give exactly one --data set to score against");
+          writer = dist_env_for(recipe->dist).rank == 0;
           results.push_back(score_predictions(eval_sets[0], o->predictions));
         } else {
           const std::string& dir = require_model_path(*recipe, "eval");
+          InferenceRanks ranks = connect_inference_ranks(*recipe);
+          writer = ranks.writer();
+          SetupAgreement setup(ranks.group.get());
           const auto tokenizer = load_tokenizer(dir);
-          CausalLM model = load_model(dir, load_options(recipe->model));
+          CausalLM model = load_model(dir, load_options(recipe->model, ranks.env));
           CausalLM teacher{nullptr};
           if (!recipe->teacher.path.empty())
-            teacher = load_model(recipe->teacher.path, load_options(recipe->teacher));
+            teacher = load_model(recipe->teacher.path,
+                                 load_options(recipe->teacher, ranks.env, "teacher.device"));
+          setup.succeeded();
           const GenerationSection& g = recipe->generation;
           EvalOptions options;
           options.seeds.clear();
@@ -82,11 +90,13 @@ Command add_eval_command(CLI::App& root) {
           options.max_length = recipe->data.max_length;
           options.prompt_template = recipe->data.prompt_template;
           options.subset = static_cast<size_t>(recipe->eval.subset);
-          options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+          options.shard = ranks.shard();
+          if (writer) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
           for (const auto& s : eval_sets)
             results.push_back(
                 evaluate_set(*model, *tokenizer, s, options, teacher ? teacher.get() : nullptr));
         }
+        if (!writer) return 0;
         std::cout << format_table(results);
         if (!o->output.empty()) {
           write_eval_outputs(o->output, results);

@@ -45,7 +45,8 @@ Command add_generate_command(CLI::App& root) {
       "  amkd generate --model runs/student --data data/eval/minillm_dolly_eval_500.jsonl --output "
       "out.jsonl\n"
       "  amkd generate --model teacher --data prompts.jsonl --output t.jsonl --greedy "
-      "--max-new-tokens 64 --stop '###'");
+      "--max-new-tokens 64 --stop '###'\n"
+      "  amkd launch --nproc 2 generate --model m --data p.jsonl --output o.jsonl   # 2 ranks");
   return {
       cli, [o]() {
         std::vector<std::string> flags = o->model.overrides();
@@ -61,15 +62,18 @@ Command add_generate_command(CLI::App& root) {
         const auto recipe = o->recipe.resolve(flags);
         if (!recipe) return 0;
         const std::string& dir = require_model_path(*recipe, "generate");
+        InferenceRanks ranks = connect_inference_ranks(*recipe);
+        SetupAgreement setup(ranks.group.get());
         const auto tokenizer = load_tokenizer(dir);
         const PromptTemplate tmpl(recipe->data.prompt_template, "data.template");
         const LoadedData data =
             load_instruction_data(o->data, {parse_data_format(recipe->data.format, "data.format"),
                                             recipe->data.on_bad_line == "skip", false});
-        if (data.skipped > 0)
+        if (data.skipped > 0 && ranks.writer())
           std::cerr << fmt::format("generate: skipped {} bad lines (first: {})\n", data.skipped,
                                    data.first_skip_reason);
-        CausalLM model = load_model(dir, load_options(recipe->model));
+        CausalLM model = load_model(dir, load_options(recipe->model, ranks.env));
+        setup.succeeded();
         const GenerationSection& g = recipe->generation;
         GenerateFileOptions options;
         options.generation.sampling = {g.greedy, g.temperature, g.top_k, g.top_p};
@@ -77,17 +81,20 @@ Command add_generate_command(CLI::App& root) {
         options.batch_size = g.batch_size;
         options.seed = static_cast<uint64_t>(g.seed);
         options.stop_strings = o->stop;
+        options.shard = ranks.shard();
         const auto start = std::chrono::steady_clock::now();
-        options.progress = [&](int64_t done, int64_t total, int64_t tokens) {
-          const double s =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          std::cerr << fmt::format("generate: {}/{} prompts, {} new tokens, {:.1f} tokens/s\n",
-                                   done, total, tokens, tokens / std::max(s, 1e-9));
-        };
+        if (ranks.writer())
+          options.progress = [&](int64_t done, int64_t total, int64_t tokens) {
+            const double s =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            std::cerr << fmt::format("generate: {}/{} prompts, {} new tokens, {:.1f} tokens/s\n",
+                                     done, total, tokens, tokens / std::max(s, 1e-9));
+          };
         const auto summary =
             generate_file(*model, *tokenizer, tmpl, data.examples, o->output, options);
-        std::cerr << fmt::format("generated {} responses ({} tokens) in {:.1f}s -> {}\n",
-                                 summary.prompts, summary.new_tokens, summary.seconds, o->output);
+        if (ranks.writer())
+          std::cerr << fmt::format("generated {} responses ({} tokens) in {:.1f}s -> {}\n",
+                                   summary.prompts, summary.new_tokens, summary.seconds, o->output);
         return 0;
       }};
 }

@@ -3,6 +3,9 @@
 #define USE_C10D_NCCL 1
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 
+#include <fmt/format.h>
+
+#include "common/errors.h"
 #include "dist/process_group.h"
 
 namespace amkd {
@@ -19,7 +22,23 @@ class NcclGroup : public ProcessGroup {
     std::vector<torch::Tensor> one{flat};
     c10d::AllreduceOptions options;
     options.reduceOp = c10d::ReduceOp::SUM;
-    nccl_->allreduce(one, options)->wait();
+    try {
+      nccl_->allreduce(one, options)->wait();
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      // NCCL refuses a communicator where two ranks hold the same GPU (seen: "Duplicate GPU
+      // detected : rank 1 and rank 0 both on CUDA device 60"); that is the run's set-up.
+      if (what.find("Duplicate GPU") != std::string::npos)
+        throw InputError(fmt::format(
+            "rank {}: another rank of this run uses the same GPU ({}); NCCL needs one GPU per "
+            "rank: give the device without an index (device: cuda) so that each rank takes GPU "
+            "LOCAL_RANK, and start at most as many ranks per machine as it has GPUs",
+            rank(), device().str()));
+      throw std::runtime_error(fmt::format(
+          "rank {}: all-reduce over {} ranks failed (a rank stopped, or did not answer within "
+          "dist.timeout_s): {}",
+          rank(), world_size(), what));
+    }
   }
 
  private:

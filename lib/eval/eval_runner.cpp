@@ -69,13 +69,14 @@ void finish_seed(SetResult& result, const std::vector<std::string>& predictions,
 }
 
 // Teacher NLL of the generated tokens and TV / KL(teacher || model) per item, averaged over its
-// response positions.
-std::vector<nlohmann::json> teacher_diagnostics(CausalLMImpl& model, CausalLMImpl& teacher,
-                                                const std::vector<EncodedExample>& sequences,
-                                                int64_t batch_size, int64_t vocab) {
+// response positions: [items, 3] (nll, tv, kl), float64, computed for the shard's batches.
+torch::Tensor teacher_diagnostics(CausalLMImpl& model, CausalLMImpl& teacher,
+                                  const std::vector<EncodedExample>& sequences, int64_t batch_size,
+                                  int64_t vocab, const Shard& shard) {
   torch::NoGradGuard no_grad;
-  std::vector<nlohmann::json> out;
+  torch::Tensor out = torch::zeros({static_cast<int64_t>(sequences.size()), 3}, torch::kFloat64);
   for (size_t b = 0; b < sequences.size(); b += static_cast<size_t>(batch_size)) {
+    if (!shard.owns_batch(b / static_cast<size_t>(batch_size))) continue;
     const size_t e = std::min(sequences.size(), b + static_cast<size_t>(batch_size));
     std::vector<const EncodedExample*> part;
     for (size_t i = b; i < e; ++i) part.push_back(&sequences[i]);
@@ -97,13 +98,12 @@ std::vector<nlohmann::json> teacher_diagnostics(CausalLMImpl& model, CausalLMImp
                            .index_add_(0, pos.row, v.to(torch::kFloat64));
       const auto count = torch::zeros({rows_in_batch}, torch::kFloat64)
                              .index_add_(0, pos.row, torch::ones({pos.count()}, torch::kFloat64));
-      return (sum / count.clamp_min(1)).contiguous();
+      return sum / count.clamp_min(1);
     };
-    const auto n = per_row(nll), t = per_row(tv), k = per_row(kl);
-    for (int64_t r = 0; r < rows_in_batch; ++r)
-      out.push_back(
-          {{"nll", n[r].item<double>()}, {"tv", t[r].item<double>()}, {"kl", k[r].item<double>()}});
+    out.narrow(0, static_cast<int64_t>(b), rows_in_batch)
+        .copy_(torch::stack({per_row(nll), per_row(tv), per_row(kl)}, 1));
   }
+  shard.share(out);
   return out;
 }
 
@@ -181,18 +181,17 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
   if (tokenizer.special().pad) config.pad_id = *tokenizer.special().pad;
   config.valid_vocab = std::min(model.config().vocab_size, tokenizer.vocab_size());
 
+  const auto batch = static_cast<size_t>(options.batch_size);
   for (const uint64_t seed : options.seeds) {
     const auto start = std::chrono::steady_clock::now();
-    std::vector<std::string> predictions;
-    std::vector<std::vector<int64_t>> tokens;
-    for (size_t b = 0; b < n; b += static_cast<size_t>(options.batch_size)) {
-      const size_t e = std::min(n, b + static_cast<size_t>(options.batch_size));
+    std::vector<std::vector<int64_t>> tokens(n);
+    for (size_t b = 0; b < n; b += batch) {
+      if (!options.shard.owns_batch(b / batch)) continue;
+      const size_t e = std::min(n, b + batch);
       std::vector<GenerationRequest> requests;
       for (size_t i = b; i < e; ++i) requests.push_back({prompt_ids[i], request_seed(seed, i)});
-      for (auto& r : generate(model, requests, config)) {
-        predictions.push_back(tokenizer.decode(r.tokens, true));
-        tokens.push_back(std::move(r.tokens));
-      }
+      auto results = generate(model, requests, config);
+      for (size_t i = b; i < e; ++i) tokens[i] = std::move(results[i - b].tokens);
       if (options.progress) {
         const double s =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -200,13 +199,16 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
                                      seed, e, n, static_cast<double>(e) / s));
       }
     }
-    std::vector<nlohmann::json> diagnostics;
+    options.shard.share(tokens);
+    std::vector<std::string> predictions;
+    for (const auto& t : tokens) predictions.push_back(tokenizer.decode(t, true));
+    torch::Tensor diagnostics;
     if (teacher) {
       std::vector<EncodedExample> sequences;
       for (size_t i = 0; i < n; ++i)
         sequences.push_back(response_sequence(prompt_ids[i], tokens[i], options.max_length));
-      diagnostics =
-          teacher_diagnostics(model, *teacher, sequences, options.batch_size, config.valid_vocab);
+      diagnostics = teacher_diagnostics(model, *teacher, sequences, options.batch_size,
+                                        config.valid_vocab, options.shard);
     }
     std::map<std::string, double> sums;
     for (size_t i = 0; i < n; ++i) {
@@ -218,9 +220,12 @@ SetResult evaluate_set(CausalLMImpl& model, const Tokenizer& tokenizer, const Ev
                             {"references", items[i]->references},
                             {"scores", item_scores(predictions[i], *items[i], gsm8k, sums)}};
       if (teacher) {
-        row["teacher"] = diagnostics[i];
-        for (const char* k : {"nll", "tv", "kl"})
-          sums[std::string("teacher_") + k] += diagnostics[i][k].get<double>();
+        const char* names[] = {"nll", "tv", "kl"};
+        for (int64_t k = 0; k < 3; ++k) {
+          const double v = diagnostics[static_cast<int64_t>(i)][k].item<double>();
+          row["teacher"][names[k]] = v;
+          sums[std::string("teacher_") + names[k]] += v;
+        }
       }
       result.rows.push_back(std::move(row));
     }

@@ -11,6 +11,7 @@
 
 #include "config/recipe.h"
 #include "data/instruction_data.h"
+#include "dist/shard.h"
 #include "generate/sampling.h"
 #include "model/decoder.h"
 #include "tokenizer/tokenizer.h"
@@ -38,6 +39,7 @@ struct EvalOptions {
   int64_t max_prompt_length = 256, max_length = 512;
   std::string prompt_template = "dolly";
   size_t subset = 0;  // first items only; 0: all
+  Shard shard;        // several processes: each generates its batches, all get every result
   std::function<void(const std::string& line)> progress;
 };
 

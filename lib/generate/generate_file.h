@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/instruction_data.h"
+#include "dist/shard.h"
 #include "generate/generator.h"
 #include "tokenizer/prompt_template.h"
 #include "tokenizer/tokenizer.h"
@@ -17,6 +18,7 @@ struct GenerateFileOptions {
   int64_t batch_size = 8;
   uint64_t seed = 10;  // prompt i uses seed + i
   std::vector<std::string> stop_strings;
+  Shard shard;  // several processes: each generates its batches; the first rank writes the file
   std::function<void(int64_t done, int64_t total, int64_t new_tokens)> progress;
 };
 

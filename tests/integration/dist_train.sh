@@ -5,26 +5,13 @@
 # end 5 steps with the parameters of 1 rank with batch 4 (to 1e-5), for sft, fkl on dataset
 # responses, jsd on the student's own samples, DistiLLM's adaptive source, and ammd with a
 # learned critic and the policy-gradient term (its baseline over the global batch). Only rank 0
-# writes metrics.jsonl; held-out evaluations are sharded over the ranks and summed.
+# writes metrics.jsonl; held-out evaluations are sharded over the ranks and summed. amkd eval
+# and amkd generate share their batches over 2 ranks and write what one process writes.
 # Failures: a rank that fails its set-up stops the others at once; a rank killed mid-run makes
 # the other exit with an error naming the failed collective; amkd launch stops the survivors.
 source "$(dirname "$0")/../lib.sh"
 w="$(scratch dist_train)"
-"$AMKD_PYTHON" - "$w" "$AMKD_ROOT" <<'PY'
-import json, shutil, sys, torch
-from transformers import LlamaConfig, LlamaForCausalLM
-w, root = sys.argv[1:]
-torch.manual_seed(0)
-c = LlamaConfig(vocab_size=50257, hidden_size=64, intermediate_size=172, num_hidden_layers=4,
-                num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True,
-                bos_token_id=50256, eos_token_id=50256)
-LlamaForCausalLM(c).save_pretrained(f"{w}/teacher")
-for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-    shutil.copy(f"{root}/data/tokenizers/gpt2/{f}", f"{w}/teacher/{f}")
-with open(f"{root}/data/dolly/minillm_dolly_train_11435.jsonl") as src, open(f"{w}/train.jsonl", "w") as dst:
-    for line in list(src)[:160]:
-        dst.write(line)
-PY
+"$AMKD_PYTHON" "$AMKD_ROOT/scripts/make_gpt2_teacher.py" "$w" 160
 "$AMKD_BIN" init-student --teacher "$w/teacher" --layers 2 --output "$w/student" 2>"$w/init.log"
 grep -q "3.3M parameters" "$w/init.log" || { cat "$w/init.log"; fail "the student is not the 3.3M-parameter size"; }
 cat >"$w/common.yaml" <<YAML
@@ -82,6 +69,27 @@ for name in ("sft", "fkl", "jsd", "adaptive", "ammd"):
             if k in a:
                 assert abs(a[k] - b[k]) <= 1e-5 * max(1, abs(a[k])), (name, a["step"], k, a[k], b[k])
 PY
+
+# eval (with teacher diagnostics) and generate on 2 ranks: the same files as on 1, byte for byte;
+# rank 0 generated only its batches (0 and 2 of 3), and only it reports.
+ev=(eval --model "$w/fkl_1/final" --teacher "$w/teacher" --data dolly --template plain --seeds 10,20
+    --max-new-tokens 12 --set eval.subset=10 --set generation.batch_size=4)
+head -n 13 "$w/train.jsonl" >"$w/prompts.jsonl"
+gen=(generate --model "$w/fkl_1/final" --data "$w/prompts.jsonl" --template plain --max-new-tokens 16
+     --batch-size 3 --stop ".")
+"$AMKD_BIN" "${ev[@]}" --output "$w/eval_1" >"$w/eval_1.log" 2>&1 || { cat "$w/eval_1.log"; fail "eval"; }
+"$AMKD_BIN" "${gen[@]}" --output "$w/gen_1.jsonl" >"$w/gen_1.log" 2>&1 || { cat "$w/gen_1.log"; fail "generate"; }
+"$AMKD_BIN" launch --nproc 2 "${ev[@]}" --output "$w/eval_2" >"$w/eval_2.log" 2>&1 || { cat "$w/eval_2.log"; fail "eval on 2 ranks"; }
+"$AMKD_BIN" launch --nproc 2 "${gen[@]}" --output "$w/gen_2.jsonl" >"$w/gen_2.log" 2>&1 || { cat "$w/gen_2.log"; fail "generate on 2 ranks"; }
+for f in eval_1/dolly.jsonl eval_1/summary.json gen_1.jsonl; do
+  cmp "$w/$f" "$w/${f/_1/_2}" || fail "on 2 ranks, ${f/_1/} differs from the single-process one"
+done
+grep -q '"teacher":{"kl"' "$w/eval_1/dolly.jsonl" || fail "eval rows carry no teacher diagnostics"
+grep -q '"finish_reason":"stop"' "$w/gen_1.jsonl" || fail "no generation ended at the stop string"
+grep -q "seed 10: 8/10 prompts" "$w/eval_1.log" || fail "one process should report 8/10 prompts"
+grep -q "^\[rank 0\] eval dolly seed 10: 10/10 prompts" "$w/eval_2.log" || fail "rank 0's progress"
+grep -q "^\[rank 0\] eval dolly seed 10: 8/10" "$w/eval_2.log" && fail "rank 0 generated rank 1's batch"
+grep "^\[rank 1\]" "$w/eval_2.log" "$w/gen_2.log" | grep -qv -i "warn\|error" && fail "rank 1 printed output"
 
 # Started by hand (no launcher to stop anyone): rank 0 refuses its output directory (it exists),
 # rank 1 must stop at the set-up agreement, not after dist.timeout_s.
