@@ -5,9 +5,10 @@
 #   2. the same 10 training steps (fkl on dataset responses, ammd with a learned critic) on the
 #      CPU and on the GPU in fp32: per-step losses must agree (to 2e-3 relative),
 #   3. seconds per step on the GPU in fp32 and with bf16 autocast, against the CPU,
-#   4. two ranks over NCCL where the machine has two GPUs (one GPU: the error a second rank
-#      on the same GPU gets),
-#   5. scripts/bench_forward.py's model: amkd vs transformers on the GPU, fp32 and bf16.
+#   4. two ranks over NCCL where the machine has two GPUs (one GPU: a second rank on the same
+#      GPU must get a clear error and exit 2), and the time to sample 32 tokens for 8 prompts,
+#   5. scripts/bench_forward.py's model: amkd vs transformers on the GPU, fp32 and bf16
+#      (GPU_CHECK_BENCH=0 skips it).
 # The machine needs python3 with torch (CUDA), transformers, cmake, ninja, g++ and nvcc; the
 # C++ libraries amkd links come as Debian .deb files in DEPS_DIR (unpacked into a private
 # prefix, nothing installed), made on a Debian 12 machine with
@@ -111,16 +112,30 @@ if [ "$gpus" -ge 2 ]; then
     --set train.precision=fp32
   check "NCCL 2x4 equals 1x8" same_losses fkl_cuda nccl
 else
-  say "one GPU: two ranks on it (NCCL refuses a GPU shared by two ranks):"
-  timeout 120 "$amkd" launch --nproc 2 train "$work/common.yaml" --output "$work/nccl" \
-    --objective fkl --set rollout.source=dataset --device cuda:0 --set train.batch_size=4 \
-    >"$work/nccl.log" 2>&1
-  say "exit $?"; grep -i "error\|nccl" "$work/nccl.log" | head -8
+  # Two ranks on the one GPU: NCCL refuses that; amkd must say so and exit 2.
+  two_on_one() {
+    local code=0
+    timeout 120 "$amkd" launch --nproc 2 train "$work/common.yaml" --output "$work/nccl" \
+      --objective fkl --set rollout.source=dataset --device cuda:0 --set train.batch_size=4 \
+      >"$work/nccl.log" 2>&1 || code=$?
+    grep -i "error" "$work/nccl.log" | head -4
+    [ "$code" -eq 2 ] && grep -q "uses the same GPU" "$work/nccl.log"
+  }
+  check "two ranks on one GPU: a clear error, exit 2" two_on_one
 fi
 
-# 5. forward throughput, amkd vs transformers, side by side
-python3 "$root/scripts/bench_forward.py" make "$work/forward_model" >/dev/null
+# Sampling on the GPU: 8 prompts, 32 new tokens, sampled and greedy (where the AMMD step's time
+# goes at this size).
+head -n 8 "$work/train.jsonl" >"$work/prompts.jsonl"
+for mode in "" --greedy; do
+  "$amkd" generate --model "$work/student" --data "$work/prompts.jsonl" --output "$work/gen.jsonl" \
+    --template plain --max-new-tokens 32 --batch-size 8 --device cuda $mode 2>&1 | tail -n 1
+done
+
+# 5. forward throughput, amkd vs transformers, side by side (GPU_CHECK_BENCH=0 skips it)
+[ "${GPU_CHECK_BENCH:-1}" = 1 ] && python3 "$root/scripts/bench_forward.py" make "$work/forward_model" >/dev/null
 for dt in fp32 bf16; do
+  [ "${GPU_CHECK_BENCH:-1}" = 1 ] || break
   for b in 8 32; do
     hf=$(python3 "$root/scripts/bench_forward.py" hf "$work/forward_model" --batch $b --seq 512 --iters 20 \
       --threads 8 --device cuda --dtype $dt)

@@ -83,5 +83,5 @@ PY
 echo
 say "student checkpoint: $run/train/final (Hugging Face layout; loads in transformers)"
 say "training metrics:   $run/train/metrics.jsonl"
-say "evaluation outputs: $run/eval/{teacher,student_before,student_after}/"
+say "evaluation outputs: $run/eval/{teacher,student_before,student_sft,student_after}/"
 say "done in $(( $(date +%s) - start )) s"

@@ -1,6 +1,7 @@
 #include "dist/process_group.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include "common/errors.h"
@@ -17,7 +18,64 @@ class SingleProcess : public ProcessGroup {
   void all_reduce_flat(torch::Tensor&) override {}
 };
 
+std::string collective_key(int rank) {
+  return fmt::format("amkd/collectives/{}", rank);
+}
+
 }  // namespace
+
+ProcessGroup::ProcessGroup(DistEnv env, int64_t bucket_bytes, torch::Device device)
+    : env_(std::move(env)), bucket_bytes_(bucket_bytes), device_(device) {}
+
+ProcessGroup::~ProcessGroup() = default;
+
+void ProcessGroup::reduce_flat(torch::Tensor& flat) {
+  ++collectives_;
+  if (store_) {
+    try {
+      const std::string count = std::to_string(collectives_);
+      store_->set(collective_key(rank()), std::vector<uint8_t>(count.begin(), count.end()));
+    } catch (const std::exception&) {
+      store_.reset();  // the store's server (rank 0) is gone; the collective will say so
+    }
+  }
+  try {
+    all_reduce_flat(flat);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::runtime_error(e.what() + stragglers());
+  }
+}
+
+// " (rank R stopped answering: ...)" for every rank that has not reached this rank's current
+// collective, as the store counts them. With two ranks the other one is named even when it
+// reached the collective (it stopped inside it). Empty when that cannot be told.
+std::string ProcessGroup::stragglers() {
+  const std::string store_gone = " (rank 0, which serves the rendezvous, is not answering)";
+  if (!store_) return store_gone;
+  std::vector<std::string> behind;
+  try {
+    for (int r = 0; r < world_size(); ++r) {
+      if (r == rank()) continue;
+      int64_t reached = 0;
+      if (store_->check({collective_key(r)})) {
+        const std::vector<uint8_t> v = store_->get(collective_key(r));
+        reached = std::stoll(std::string(v.begin(), v.end()));
+      }
+      if (reached < collectives_)
+        behind.push_back(
+            fmt::format("rank {} stopped answering: it reached collective {} of this "
+                        "run, this rank is at {}",
+                        r, reached, collectives_));
+      else if (world_size() == 2)
+        behind.push_back(fmt::format("rank {} stopped answering inside collective {}", r, reached));
+    }
+  } catch (const std::exception&) {
+    return store_gone;
+  }
+  return behind.empty() ? "" : fmt::format(" ({})", fmt::join(behind, "; "));
+}
 
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
   torch::NoGradGuard no_grad;
@@ -27,12 +85,12 @@ void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
     if (bucket.empty()) return;
     if (bucket.size() == 1 && bucket[0]->is_contiguous()) {
       torch::Tensor flat = bucket[0]->view({-1});
-      all_reduce_flat(flat);
+      reduce_flat(flat);
     } else {
       std::vector<torch::Tensor> parts;
       for (auto* t : bucket) parts.push_back(t->reshape({-1}));
       torch::Tensor flat = torch::cat(parts);
-      all_reduce_flat(flat);
+      reduce_flat(flat);
       int64_t offset = 0;
       for (auto* t : bucket) {
         t->copy_(flat.narrow(0, offset, t->numel()).view(t->sizes()));
@@ -73,7 +131,7 @@ void ProcessGroup::check_same(const std::vector<torch::Tensor>& tensors, const s
   all[rank()][0] = sum;
   all[rank()][1] = weighted;
   torch::Tensor flat = all.view({-1}).to(device_);
-  all_reduce_flat(flat);
+  reduce_flat(flat);
   all = flat.cpu().view({world_size(), 2});
   const torch::Tensor bits = all.view(torch::kInt64);  // bitwise: equal NaNs are the same
   for (int r = 1; r < world_size(); ++r)
@@ -98,14 +156,18 @@ std::unique_ptr<ProcessGroup> ProcessGroup::create(const DistEnv& env, const tor
     throw InputError(fmt::format("rank {}: cannot reach the rendezvous at {}:{} ({}): {}", env.rank,
                                  env.master_addr, env.master_port, env.source, e.what()));
   }
+  std::unique_ptr<ProcessGroup> group;
   if (device.is_cuda()) {
 #ifdef AMKD_WITH_CUDA
-    return create_nccl_group(env, store, device, options);
+    group = create_nccl_group(env, store, device, options);
 #else
     throw InputError("this amkd was built without CUDA: no NCCL process group");
 #endif
+  } else {
+    group = create_gloo_group(env, store, options);
   }
-  return create_gloo_group(env, store, options);
+  group->store_ = store;
+  return group;
 }
 
 }  // namespace amkd

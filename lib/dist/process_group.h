@@ -27,7 +27,7 @@ struct GroupOptions {
 
 class ProcessGroup {
  public:
-  virtual ~ProcessGroup() = default;
+  virtual ~ProcessGroup();
   int rank() const { return env_.rank; }
   int world_size() const { return env_.world_size; }
   const DistEnv& env() const { return env_; }
@@ -52,14 +52,22 @@ class ProcessGroup {
                                               GroupOptions options = {});
 
  protected:
-  ProcessGroup(DistEnv env, int64_t bucket_bytes, torch::Device device)
-      : env_(std::move(env)), bucket_bytes_(bucket_bytes), device_(device) {}
+  ProcessGroup(DistEnv env, int64_t bucket_bytes, torch::Device device);
   // Sums one contiguous 1-D tensor over all ranks, in place.
   virtual void all_reduce_flat(torch::Tensor& flat) = 0;
 
   DistEnv env_;
   int64_t bucket_bytes_;
   torch::Device device_;
+
+ private:
+  // Every collective goes through here: it counts them in the rendezvous store (one small key
+  // per rank), so that when one fails the error names the ranks that never reached it.
+  void reduce_flat(torch::Tensor& flat);
+  std::string stragglers();
+
+  c10::intrusive_ptr<c10d::Store> store_;  // null for one process
+  int64_t collectives_ = 0;
 };
 
 std::unique_ptr<ProcessGroup> create_gloo_group(const DistEnv& env,

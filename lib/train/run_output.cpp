@@ -33,10 +33,12 @@ void RunOutput::start() {
                                  ec ? ec.message() : "not a directory"));
   write_file_atomic(root / "recipe.yaml", recipe_yaml_);
   metrics_.emplace((root / "metrics.jsonl").string());
+  tensorboard_.emplace((root / "tensorboard").string());
 }
 
 void RunOutput::log(const nlohmann::json& row) {
   if (metrics_) metrics_->write(row);
+  if (tensorboard_) tensorboard_->log(row);
 }
 
 std::string RunOutput::save(CausalLMImpl& model, const std::string& name,

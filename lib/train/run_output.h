@@ -1,11 +1,13 @@
 #pragma once
-// The output directory of a training run: recipe.yaml (the resolved recipe), metrics.jsonl,
-// checkpoint-STEP/ every train.save_every steps and final/ at the end. Each checkpoint is a
+// The output directory of a training run: recipe.yaml (the resolved recipe), metrics.jsonl and
+// the same values as TensorBoard scalars in tensorboard/, checkpoint-STEP/ every
+// train.save_every steps and final/ at the end. Each checkpoint is a
 // Hugging Face model directory (with the tokenizer and the recipe) written atomically.
 #include <optional>
 #include <string>
 
 #include "metrics/metrics_jsonl.h"
+#include "metrics/tensorboard_events.h"
 #include "model/decoder.h"
 
 namespace amkd {
@@ -28,6 +30,7 @@ class RunOutput {
   std::string dir_, recipe_yaml_;
   bool writer_;
   std::optional<MetricsJsonl> metrics_;
+  std::optional<TensorBoardWriter> tensorboard_;
 };
 
 }  // namespace amkd

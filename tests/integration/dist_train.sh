@@ -8,7 +8,8 @@
 # writes metrics.jsonl; held-out evaluations are sharded over the ranks and summed. amkd eval
 # and amkd generate share their batches over 2 ranks and write what one process writes.
 # Failures: a rank that fails its set-up stops the others at once; a rank killed mid-run makes
-# the other exit with an error naming the failed collective; amkd launch stops the survivors.
+# the other exit with an error naming the failed collective; a rank that hangs makes the other
+# give up after dist.timeout_s, naming it; amkd launch stops the survivors.
 source "$(dirname "$0")/../lib.sh"
 w="$(scratch dist_train)"
 "$AMKD_PYTHON" "$AMKD_ROOT/scripts/make_gpt2_teacher.py" "$w" 160
@@ -125,6 +126,20 @@ code0=0; wait "${pids[0]}" || code0=$?
 [ "$code0" -ne 0 ] || fail "rank 0 exited 0 after its peer was killed"
 grep -q "all-reduce over 2 ranks failed" "$w/killed.0.log" || { tail -n 5 "$w/killed.0.log"; fail "rank 0's message"; }
 [ $((SECONDS - start)) -lt 60 ] || fail "rank 0 took $((SECONDS - start)) s to stop"
+
+# Rank 1 stopped (SIGSTOP) mid-run: rank 0 gives up after dist.timeout_s and names it.
+ranks hung --output "$w/hung" --max-steps 100000 --set dist.timeout_s=10
+until grep -q "^step 2/" "$w/hung.0.log" 2>/dev/null; do
+  kill -0 "${pids[0]}" 2>/dev/null || { cat "$w/hung.0.log"; fail "rank 0 died early"; }
+  sleep 0.5
+done
+kill -STOP "${pids[1]}"
+start=$SECONDS
+code0=0; wait "${pids[0]}" || code0=$?
+kill -9 "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+[ "$code0" -ne 0 ] || fail "rank 0 exited 0 while its peer was stopped"
+grep -q "rank 1 stopped answering" "$w/hung.0.log" || { tail -n 5 "$w/hung.0.log"; fail "rank 0 did not name rank 1"; }
+[ $((SECONDS - start)) -lt 60 ] || fail "rank 0 took $((SECONDS - start)) s to stop (dist.timeout_s is 10)"
 
 # Under amkd launch: a killed rank stops the other, and launch exits with the killed rank's code.
 "$AMKD_BIN" launch --nproc 2 train "$w/common.yaml" --objective fkl --set train.batch_size=2 \

@@ -30,6 +30,7 @@ YAML
 "$AMKD_BIN" sft "$w/recipe.yaml" 2>&1 | tee "$w/log.txt"
 [ -f "$w/run/final/model.safetensors" ] && [ -f "$w/run/final/recipe.yaml" ] && [ -f "$w/run/checkpoint-100/config.json" ] \
   || fail "checkpoints missing"
+"$AMKD_PYTHON" "$AMKD_ROOT/tests/reference/check_tensorboard.py" "$w/run"
 "$AMKD_BIN" generate --model "$w/run/final" --data "$w/train.jsonl" --output "$w/gen.jsonl" --greedy --max-new-tokens 24
 "$AMKD_PYTHON" - "$w" <<'PY'
 import json, sys, torch

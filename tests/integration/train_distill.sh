@@ -3,7 +3,8 @@
 # fine-tuned with amkd sft on short bundled Dolly items; the student is its first 2 of 5 layers. 200 steps of ammd, fkl and
 # jsd must each lower the held-out token-level TV(teacher, student) from the student's start and
 # improve a held-out metric over it (the student's NLL of the held-out responses), and the metrics
-# file must record d_on and d_off at every AMMD step.
+# file must record d_on and d_off at every AMMD step. The TensorBoard event files, read by the
+# tensorboard package, hold exactly metrics.jsonl's numbers.
 source "$(dirname "$0")/../lib.sh"
 w="$(scratch train_distill)"
 AMKD_PYTHON="$AMKD_PYTHON" AMKD_BIN="$AMKD_BIN" "$AMKD_ROOT/scripts/make_small_pair.sh" "$w"
@@ -31,6 +32,7 @@ for objective in ("ammd", "fkl", "jsd"):
     print(f"{objective}: held-out TV {start:.4f} -> {end:.4f}, NLL {nll0:.4f} -> {nll1:.4f}; mean s/step " +
           ", ".join(f"{k} {v:.4f}" for k, v in times.items()))
 PY
+"$AMKD_PYTHON" "$AMKD_ROOT/tests/reference/check_tensorboard.py" "$w/ammd"
 
 # The data sources behind the published methods, a few steps each: SeqKD from a teacher cache
 # made by amkd generate and from teacher samples, GKD's mixing, DistiLLM's adaptive schedule.

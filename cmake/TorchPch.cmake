@@ -1,0 +1,66 @@
+# A precompiled <torch/torch.h> for the sources that include LibTorch. Parsing torch/torch.h is
+# about half of such a file's compile time, and about 70 of amkd's files include it; the others
+# skip the precompiled header, which would only slow them down (loading it costs seconds).
+
+option(AMKD_PCH "Precompile torch/torch.h for the sources that include it" ON)
+
+# Whether FILE includes LibTorch (torch/, ATen/, c10/), directly or through amkd's own headers
+# (quoted includes, looked up in lib/, tests/, cuda/ and beside the file). Memoised.
+function(amkd_includes_torch file out)
+  get_property(known GLOBAL PROPERTY "amkd_torch:${file}" SET)
+  if(known)
+    get_property(result GLOBAL PROPERTY "amkd_torch:${file}")
+    set(${out} ${result} PARENT_SCOPE)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY "amkd_torch:${file}" OFF)  # an include cycle ends here
+  set(result OFF)
+  get_filename_component(here "${file}" DIRECTORY)
+  file(STRINGS "${file}" includes REGEX "^[ \t]*#[ \t]*include")
+  foreach(line IN LISTS includes)
+    if(line MATCHES "include[ \t]*<(torch|ATen|c10)/")
+      set(result ON)
+      break()
+    endif()
+    if(NOT line MATCHES "include[ \t]*\"([^\"]+)\"")
+      continue()
+    endif()
+    set(name "${CMAKE_MATCH_1}")
+    foreach(dir "${here}" "${PROJECT_SOURCE_DIR}/lib" "${PROJECT_SOURCE_DIR}/tests"
+            "${PROJECT_SOURCE_DIR}/cuda")
+      if(EXISTS "${dir}/${name}")
+        amkd_includes_torch("${dir}/${name}" sub)
+        if(sub)
+          set(result ON)
+        endif()
+        break()
+      endif()
+    endforeach()
+    if(result)
+      break()
+    endif()
+  endforeach()
+  set_property(GLOBAL PROPERTY "amkd_torch:${file}" ${result})
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+# Precompiles <torch/torch.h> for TARGET's C++ sources that include LibTorch.
+function(amkd_precompile_torch target)
+  if(NOT AMKD_PCH)
+    return()
+  endif()
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(source_dir ${target} SOURCE_DIR)
+  foreach(src IN LISTS sources)
+    if(src MATCHES "^\\$<" OR NOT src MATCHES "\\.cpp$")
+      continue()
+    endif()
+    get_filename_component(path "${src}" ABSOLUTE BASE_DIR "${source_dir}")
+    amkd_includes_torch("${path}" uses)
+    if(NOT uses)
+      set_source_files_properties("${src}" TARGET_DIRECTORY ${target}
+                                  PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    endif()
+  endforeach()
+  target_precompile_headers(${target} PRIVATE <torch/torch.h>)
+endfunction()
