@@ -1,5 +1,6 @@
 #include "config/field_rules.h"
 
+#include <cmath>
 #include <regex>
 
 #include <fmt/format.h>
@@ -11,11 +12,17 @@
 namespace amkd {
 
 Rule<double> positive() {
-  return [](const double& v) { return v > 0 ? std::string() : std::string("a number > 0"); };
+  return [](const double& v) {
+    if (!std::isfinite(v)) return std::string("a finite number");
+    return v > 0 ? std::string() : std::string("a number > 0");
+  };
 }
 
 Rule<double> non_negative() {
-  return [](const double& v) { return v >= 0 ? std::string() : std::string("a number >= 0"); };
+  return [](const double& v) {
+    if (!std::isfinite(v)) return std::string("a finite number");
+    return v >= 0 ? std::string() : std::string("a number >= 0");
+  };
 }
 
 Rule<double> unit_interval() {

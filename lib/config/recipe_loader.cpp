@@ -152,6 +152,7 @@ struct Problems {
 
 void check_unknown(const YAML::Node& map, const std::string& prefix,
                    const std::vector<std::string>& known, Problems& problems) {
+  std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
     const YAML::Node& key = it->first;
     if (!key.IsScalar()) {
@@ -161,6 +162,13 @@ void check_unknown(const YAML::Node& map, const std::string& prefix,
       continue;
     }
     const std::string name = key.Scalar();
+    if (!seen.insert(name).second) {
+      const std::string path = prefix.empty() ? name : prefix + "." + name;
+      problems.lines.push_back(
+          fmt::format("{}: '{}' is given twice (which one would apply is unclear)",
+                      problems.where(path, key), path));
+      continue;
+    }
     if (std::find(known.begin(), known.end(), name) == known.end())
       problems.unknown(prefix.empty() ? name : prefix + "." + name, key, name, known);
   }

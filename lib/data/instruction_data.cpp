@@ -116,7 +116,7 @@ Example parse_row(const json& row, DataFormat format, bool require_response) {
   if (!e.references.empty()) e.response = e.references[0];
   if (row.contains("id") && (row["id"].is_string() || row["id"].is_number_integer()))
     e.id = row["id"].is_string() ? row["id"].get<std::string>()
-                                 : std::to_string(row["id"].get<int64_t>());
+                                 : row["id"].dump();  // as written, unsigned 64-bit ids too
   return e;
 }
 

@@ -146,7 +146,9 @@ CausalLM load_model(const std::string& dir, const LoadOptions& options) {
       if (config.family == Family::kGpt2 && name.rfind("transformer.", 0) != 0 &&
           name != "lm_head.weight")
         name = "transformer." + name;
-      stored[name] = {files.back().get(), &e};
+      if (auto [it, added] = stored.try_emplace(name, files.back().get(), &e); !added)
+        throw InputError(fmt::format("{}: tensor '{}' is stored twice, in {} and in {}", dir, name,
+                                     it->second.first->path(), files.back()->path()));
     }
   }
 

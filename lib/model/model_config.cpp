@@ -1,6 +1,8 @@
 #include "model/model_config.h"
 
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -13,6 +15,11 @@ namespace {
 
 using nlohmann::json;
 
+// Upper limits for sizes read from config.json or GGUF metadata: far above any released model,
+// low enough that a corrupt value is refused before parameter shapes are built from it.
+constexpr int64_t kMaxLayers = 1024, kMaxHeads = 1024, kMaxHeadDim = 4096;
+constexpr int64_t kMaxWidth = 1 << 17, kMaxVocab = 1 << 24, kMaxPositions = 1 << 24;
+
 // Collects every problem of one config.json, reported together.
 class Reader {
  public:
@@ -20,15 +27,25 @@ class Reader {
 
   bool has(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
 
-  int64_t positive_int(const char* key, std::optional<int64_t> fallback = std::nullopt) {
+  // A size from the file, refused above `max` (limits far beyond any real model, so that a
+  // corrupt file is refused before anything is allocated from it).
+  int64_t positive_int(const char* key, std::optional<int64_t> fallback, int64_t max) {
     if (!has(key)) {
       if (fallback) return *fallback;
       errors_.push_back(fmt::format("missing required field '{}'", key));
       return 0;
     }
     const json& v = j_[key];
-    if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
+    const bool beyond_int64 =
+        v.is_number_unsigned() &&
+        v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+    if (!v.is_number_integer() || beyond_int64 || v.get<int64_t>() <= 0) {
       errors_.push_back(fmt::format("'{}' must be a positive integer, found {}", key, v.dump()));
+      return 0;
+    }
+    if (v.get<int64_t>() > max) {
+      errors_.push_back(
+          fmt::format("'{}' is {}, above the largest amkd accepts ({})", key, v.dump(), max));
       return 0;
     }
     return v.get<int64_t>();
@@ -47,7 +64,7 @@ class Reader {
 
   double number(const json& obj, const char* key, double fallback, const std::string& where) {
     if (!obj.contains(key) || obj[key].is_null()) return fallback;
-    if (!obj[key].is_number()) {
+    if (!obj[key].is_number() || !std::isfinite(obj[key].get<double>())) {
       errors_.push_back(
           fmt::format("'{}{}' must be a number, found {}", where, key, obj[key].dump()));
       return fallback;
@@ -124,10 +141,17 @@ RopeConfig parse_rope(Reader& r, int64_t max_positions) {
   rope.factor = r.number(params, "factor", 1.0, where);
   rope.low_freq_factor = r.number(params, "low_freq_factor", 1.0, where);
   rope.high_freq_factor = r.number(params, "high_freq_factor", 4.0, where);
-  rope.original_max_position_embeddings = static_cast<int64_t>(r.number(
-      params, "original_max_position_embeddings", static_cast<double>(max_positions), where));
+  const double original = r.number(params, "original_max_position_embeddings",
+                                   static_cast<double>(max_positions), where);
+  if (original >= 1 && original <= static_cast<double>(kMaxPositions))
+    rope.original_max_position_embeddings = static_cast<int64_t>(original);
+  else
+    r.error(fmt::format("{}original_max_position_embeddings must be in [1, {}], found {}", where,
+                        kMaxPositions, original));
   if (type != "default" && rope.factor <= 0)
     r.error(fmt::format("{}factor must be positive", where));
+  if (type == "llama3" && !(rope.low_freq_factor > 0))
+    r.error(fmt::format("{}low_freq_factor must be positive", where));
   if (type == "llama3" && !(rope.high_freq_factor > rope.low_freq_factor))
     r.error(fmt::format("{}high_freq_factor must exceed low_freq_factor", where));
   if (rope.theta <= 0) r.error("rope_theta must be positive");
@@ -138,16 +162,22 @@ RopeConfig parse_rope(Reader& r, int64_t max_positions) {
 }
 
 void parse_llama_like(Reader& r, ModelConfig& c) {
-  c.vocab_size = r.positive_int("vocab_size");
-  c.hidden_size = r.positive_int("hidden_size");
-  c.intermediate_size = r.positive_int("intermediate_size");
-  c.num_layers = r.positive_int("num_hidden_layers");
-  c.num_heads = r.positive_int("num_attention_heads");
-  c.num_kv_heads = r.positive_int("num_key_value_heads", c.num_heads);
+  c.vocab_size = r.positive_int("vocab_size", std::nullopt, kMaxVocab);
+  c.hidden_size = r.positive_int("hidden_size", std::nullopt, kMaxWidth);
+  c.intermediate_size = r.positive_int("intermediate_size", std::nullopt, 4 * kMaxWidth);
+  c.num_layers = r.positive_int("num_hidden_layers", std::nullopt, kMaxLayers);
+  c.num_heads = r.positive_int("num_attention_heads", std::nullopt, kMaxHeads);
+  c.num_kv_heads = r.positive_int("num_key_value_heads", c.num_heads, kMaxHeads);
   const int64_t default_head_dim = c.num_heads > 0 ? c.hidden_size / c.num_heads : 0;
-  c.head_dim = r.positive_int("head_dim", default_head_dim);
-  c.max_position_embeddings = r.positive_int("max_position_embeddings", int64_t{2048});
+  c.head_dim = r.positive_int("head_dim", default_head_dim, kMaxHeadDim);
+  if (c.head_dim % 2 != 0)
+    r.error(fmt::format("head_dim {} must be even (rotary embeddings rotate pairs of values)",
+                        c.head_dim));
+  c.max_position_embeddings =
+      r.positive_int("max_position_embeddings", int64_t{2048}, kMaxPositions);
   c.norm_eps = r.number("rms_norm_eps", 1e-6);
+  if (!(c.norm_eps > 0))
+    r.error(fmt::format("'rms_norm_eps' must be positive, found {}", c.norm_eps));
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", false);
   const std::string act = r.string("hidden_act", "silu");
   if (act != "silu")
@@ -161,24 +191,27 @@ void parse_llama_like(Reader& r, ModelConfig& c) {
   } else if (c.model_type == "qwen2") {
     c.qkv_bias = true;
     if (r.boolean("use_sliding_window", false) && r.has("sliding_window"))
-      c.sliding_window = r.positive_int("sliding_window");
+      c.sliding_window = r.positive_int("sliding_window", std::nullopt, kMaxPositions);
   } else if (c.model_type == "mistral") {
-    if (r.has("sliding_window")) c.sliding_window = r.positive_int("sliding_window");
+    if (r.has("sliding_window"))
+      c.sliding_window = r.positive_int("sliding_window", std::nullopt, kMaxPositions);
   }
   c.rope = parse_rope(r, c.max_position_embeddings);
 }
 
 void parse_gpt2(Reader& r, ModelConfig& c) {
   c.family = Family::kGpt2;
-  c.vocab_size = r.positive_int("vocab_size");
-  c.hidden_size = r.positive_int("n_embd");
-  c.num_layers = r.positive_int("n_layer");
-  c.num_heads = r.positive_int("n_head");
+  c.vocab_size = r.positive_int("vocab_size", std::nullopt, kMaxVocab);
+  c.hidden_size = r.positive_int("n_embd", std::nullopt, kMaxWidth);
+  c.num_layers = r.positive_int("n_layer", std::nullopt, kMaxLayers);
+  c.num_heads = r.positive_int("n_head", std::nullopt, kMaxHeads);
   c.num_kv_heads = c.num_heads;
   c.head_dim = c.num_heads > 0 ? c.hidden_size / c.num_heads : 0;
-  c.intermediate_size = r.positive_int("n_inner", 4 * c.hidden_size);
-  c.max_position_embeddings = r.positive_int("n_positions");
+  c.intermediate_size = r.positive_int("n_inner", 4 * c.hidden_size, 4 * kMaxWidth);
+  c.max_position_embeddings = r.positive_int("n_positions", std::nullopt, kMaxPositions);
   c.norm_eps = r.number("layer_norm_epsilon", 1e-5);
+  if (!(c.norm_eps > 0))
+    r.error(fmt::format("'layer_norm_epsilon' must be positive, found {}", c.norm_eps));
   c.tie_word_embeddings = r.boolean("tie_word_embeddings", true);
   c.qkv_bias = c.o_bias = c.mlp_bias = true;
   c.scale_attn_by_inverse_layer_idx = r.boolean("scale_attn_by_inverse_layer_idx", false);
@@ -210,6 +243,12 @@ ModelConfig parse_model_config(const json& j, const std::string& source) {
   } else {
     r.error(fmt::format("model_type '{}' is not supported (supported: llama, qwen2, mistral, gpt2)",
                         c.model_type));
+  }
+  if (r.has("architectures")) {
+    const json& a = j["architectures"];
+    bool ok = a.is_array();
+    for (const auto& v : ok ? a : json::array()) ok = ok && v.is_string();
+    if (!ok) r.error(fmt::format("'architectures' must be a list of names, found {}", a.dump()));
   }
   c.bos_token_id = r.optional_id("bos_token_id");
   c.eos_token_id = r.optional_id("eos_token_id");

@@ -88,6 +88,10 @@ int64_t score_jsonl(CausalLMImpl& model, const std::string& input, const std::st
     nlohmann::json row = parse_json(line, fmt::format("{}:{}", input, number));
     if (!row.is_object() || !row.contains("ids") || !row["ids"].is_array())
       throw where("expected an object with an \"ids\" array");
+    // Attention memory grows with the square of the length: the model's own limit applies.
+    if (static_cast<int64_t>(row["ids"].size()) > model.config().max_position_embeddings)
+      throw where(fmt::format("{} ids, more than the model's max_position_embeddings ({})",
+                              row["ids"].size(), model.config().max_position_embeddings));
     std::vector<int64_t> ids;
     for (const auto& v : row["ids"]) {
       if (!v.is_number_integer())

@@ -1,5 +1,7 @@
 #include "tokenizer/bpe_model.h"
 
+#include <algorithm>
+
 #include <queue>
 
 #include <fmt/format.h>
@@ -22,10 +24,16 @@ BpeModel::BpeModel(const nlohmann::json& model, const std::string& source) {
   };
   if (!model.contains("vocab") || !model["vocab"].is_object())
     throw bad("'vocab' must be an object of token: id");
+  // Ids index a table of tokens: one far beyond the number of entries would allocate that
+  // table from a corrupt file (real vocabularies are dense).
+  const auto max_id = std::max<int64_t>(1 << 16, 4 * static_cast<int64_t>(model["vocab"].size()));
   for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) {
     if (!it.value().is_number_integer() || it.value().get<int64_t>() < 0 ||
-        it.value().get<int64_t>() > (1 << 30))
+        (it.value().is_number_unsigned() && it.value().get<uint64_t>() > (1ull << 62)))
       throw bad(fmt::format("vocab['{}'] is not a valid id: {}", it.key(), it.value().dump()));
+    if (it.value().get<int64_t>() >= max_id)
+      throw bad(fmt::format("vocab['{}'] has id {}, far beyond the vocabulary's {} entries",
+                            it.key(), it.value().dump(), model["vocab"].size()));
     const int64_t id = it.value().get<int64_t>();
     vocab_[it.key()] = id;
     if (static_cast<int64_t>(id_to_token_.size()) <= id) id_to_token_.resize(id + 1);

@@ -12,6 +12,7 @@ namespace amkd {
 
 struct Regex::Impl {
   pcre2_code* code = nullptr;
+  std::string pattern;
   ~Impl() {
     if (code != nullptr) pcre2_code_free(code);
   }
@@ -19,6 +20,7 @@ struct Regex::Impl {
 
 Regex::Regex(const std::string& pattern, const std::string& where)
     : impl_(std::make_unique<Impl>()) {
+  impl_->pattern = pattern;
   int error = 0;
   PCRE2_SIZE offset = 0;
   impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
@@ -42,7 +44,15 @@ std::vector<std::pair<size_t, size_t>> Regex::find_all(std::string_view text) co
   size_t start = 0;
   while (start <= text.size()) {
     const int rc = pcre2_match(impl_->code, subject, text.size(), start, 0, data, nullptr);
-    if (rc < 0) break;  // PCRE2_ERROR_NOMATCH, or a resource limit: no further matches
+    if (rc == PCRE2_ERROR_NOMATCH) break;
+    if (rc < 0) {  // a match or depth limit, or a JIT stack limit: refuse rather than misread
+      pcre2_match_data_free(data);
+      PCRE2_UCHAR message[256];
+      pcre2_get_error_message(rc, message, sizeof(message));
+      throw InputError(fmt::format("regex '{}' failed on a text of {} bytes at byte {}: {}",
+                                   impl_->pattern, text.size(), start,
+                                   reinterpret_cast<const char*>(message)));
+    }
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
     const size_t begin = ovector[0], end = ovector[1];
     if (end > begin) matches.emplace_back(begin, end);

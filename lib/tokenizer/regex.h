@@ -17,6 +17,8 @@ class Regex {
   Regex& operator=(const Regex&) = delete;
 
   // Every non-overlapping match [begin, end) of the pattern in valid UTF-8 `text`, left to right.
+  // Throws InputError when PCRE2 gives up (a match, depth or JIT stack limit): never a partial
+  // answer.
   std::vector<std::pair<size_t, size_t>> find_all(std::string_view text) const;
 
  private:

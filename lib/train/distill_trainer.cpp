@@ -233,10 +233,9 @@ TrainSummary DistillTrainer::run() {
   data_ = load_training_data(r_.data, *tokenizer_, static_cast<uint64_t>(train.seed), out);
   if (uses_teacher_cache(r_))
     cache_ = std::make_unique<TeacherCache>(r_.data.teacher_cache, *tokenizer_);
-  const SpecialTokens& special = tokenizer_->special();
   pad_id_ = pad_id_of(*tokenizer_);
+  BatchSampler sampler = step_sampler(data_.train, r_, env_);  // checks the batch sizes
   step_batch_ = train.batch_size * train.grad_accum;
-  BatchSampler sampler = step_sampler(data_.train, r_, env_);
   total_steps_ = train.max_steps > 0 ? train.max_steps : train.epochs * sampler.batches_per_epoch();
 
   torch::manual_seed(static_cast<uint64_t>(train.seed));

@@ -51,7 +51,9 @@ TeacherCache::TeacherCache(const std::string& path, const Tokenizer& tokenizer) 
           throw InputError(where + ": a teacher cache line needs \"ids\" or \"response\"");
         }
         if (ids.empty()) throw InputError(where + ": the cached response is empty");
-        responses_[id] = std::move(ids);
+        if (!responses_.emplace(id, std::move(ids)).second)
+          throw InputError(
+              fmt::format("{}: id '{}' appears a second time in the teacher cache", where, id));
       });
 }
 

@@ -106,8 +106,8 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
   const TrainingData data =
       load_training_data(recipe.data, *tokenizer, static_cast<uint64_t>(train.seed), out);
   const int64_t pad_id = pad_id_of(*tokenizer);
+  BatchSampler sampler = step_sampler(data.train, recipe, env);    // checks the batch sizes
   const int64_t step_batch = train.batch_size * train.grad_accum;  // per rank
-  BatchSampler sampler = step_sampler(data.train, recipe, env);
   const int64_t total_steps =
       train.max_steps > 0 ? train.max_steps : train.epochs * sampler.batches_per_epoch();
   std::vector<const EncodedExample*> valid;

@@ -77,6 +77,15 @@ m=$(broken_model extra_tensor '
 header["model.layers.9.extra.weight"] = {"dtype": "F32", "shape": [1], "data_offsets": [len(data), len(data) + 4]}
 save(header, data + b"\0\0\0\0")')
 expect_input_error extra_tensor "unexpected tensors (1)" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
+m=$(broken_model tensor_twice '
+import os, shutil
+for i in (1, 2):
+    shutil.copy(st, f"{d}/model-0000{i}-of-00002.safetensors")
+os.remove(st)
+names = [k for k in header if k != "__metadata__"]
+json.dump({"weight_map": {n: f"model-0000{1 + i % 2}-of-00002.safetensors" for i, n in enumerate(names)}},
+          open(d + "/model.safetensors.index.json", "w"))')
+expect_input_error tensor_twice "is stored twice, in" -- score --model "$m" --input "$in" --output "$w/o.jsonl"
 m=$(broken_model config_not_json 'open(cfg, "w").write("{\"model_type\": \"qwen2\",")')
 expect_input_error config_not_json "config.json: not valid JSON" -- inspect "$m"
 m=$(broken_model config_missing_field '
@@ -85,6 +94,24 @@ expect_input_error config_missing_field "missing required field 'num_hidden_laye
 m=$(broken_model config_bad_type '
 c = json.load(open(cfg)); c["model_type"] = "mamba"; json.dump(c, open(cfg, "w"))')
 expect_input_error config_unknown_type "model_type 'mamba' is not supported" -- inspect "$m"
+# Sizes and values a corrupt config.json could hold: refused before anything is allocated.
+config_case() {  # NAME MESSAGE PYTHON-EDIT-OF-c
+  m=$(broken_model "$1" "c = json.load(open(cfg)); $3; json.dump(c, open(cfg, 'w'))")
+  expect_input_error "$1" "$2" -- inspect "$m"
+}
+config_case config_huge_layers "'num_hidden_layers' is 1000000000, above the largest amkd accepts (1024)" \
+  'c["num_hidden_layers"] = 1000000000'
+config_case config_huge_vocab "'vocab_size' is 4294967296, above the largest" 'c["vocab_size"] = 2**32'
+config_case config_uint64 "'hidden_size' must be a positive integer, found 18446744073709551615" \
+  'c["hidden_size"] = 2**64 - 1'
+config_case config_architectures "'architectures' must be a list of names, found \"X\"" 'c["architectures"] = "X"'
+config_case config_architectures_list "'architectures' must be a list of names, found [1]" 'c["architectures"] = [1]'
+config_case config_eps "'rms_norm_eps' must be positive, found -1" 'c["rms_norm_eps"] = -1'
+config_case config_odd_head_dim "head_dim 7 must be even" 'c["head_dim"] = 7'
+config_case config_rope_original "original_max_position_embeddings must be in [1, 16777216], found 1e+300" \
+  'c["rope_parameters"] = {"rope_type": "llama3", "factor": 8.0, "original_max_position_embeddings": 1e300}'
+config_case config_low_freq "low_freq_factor must be positive" \
+  'c["rope_parameters"] = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 0}'
 
 # Recipes.
 printf 'train:\n  batch_size: many\n' >"$w/wrong_type.yaml"
@@ -95,6 +122,15 @@ expect_input_error recipe_unknown_key "unknown key 'optim.learning_rate'" -- ins
 printf 'optim:\n  lr: -5e-4\n' >"$w/negative_lr.yaml"
 expect_input_error recipe_negative_lr "optim.lr: expected a number > 0, found -0.0005" -- \
   score --model "$good" --input "$in" --output "$w/o.jsonl" --recipe "$w/negative_lr.yaml"
+printf 'optim:\n  lr: 0.1\n  lr: 0.2\n' >"$w/twice.yaml"
+expect_input_error recipe_key_twice "twice.yaml:3: 'optim.lr' is given twice" -- inspect "$good" --recipe "$w/twice.yaml"
+printf 'optim:\n  weight_decay: .inf\n' >"$w/inf.yaml"
+expect_input_error recipe_inf "optim.weight_decay: expected a finite number, found" -- \
+  score --model "$good" --input "$in" --output "$w/o.jsonl" --recipe "$w/inf.yaml"
+make_tiny_llama "$w/tiny"
+expect_input_error recipe_batch_overflow "is too large (at most 2^40 sequences a step)" -- \
+  sft --model "$w/tiny" --data "$AMKD_ROOT/data/dolly/minillm_dolly_train_11435.jsonl" --output "$w/overflow" \
+  --set train.batch_size=4611686018427387904 --set train.grad_accum=4
 expect_input_error set_bad_dtype "model.dtype: expected one of fp32, bf16, fp16, found fp8" -- \
   score --model "$good" --input "$in" --output "$w/o.jsonl" --dtype fp8
 
@@ -125,6 +161,14 @@ cp "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" "$tok/"
 printf '{"ids": [15496, -4]}\n' >"$w/bad_tok_ids.jsonl"
 expect_input_error tokenizer_bad_ids "token id -4 is not in the vocabulary" -- tokenize --model "$tok" --decode --input "$w/bad_tok_ids.jsonl" --output "$w/o.jsonl"
 printf '{"txt": "hello"}\n' >"$w/no_text.jsonl"
+"$AMKD_PYTHON" - "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" "$tok/tokenizer.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["model"]["vocab"]["a"] = 1073741824
+json.dump(t, open(sys.argv[2], "w"))
+PY
+expect_input_error tokenizer_huge_id "vocab['a'] has id 1073741824, far beyond the vocabulary's" -- tokenize --model "$tok" --input "$w/texts.jsonl" --output "$w/o.jsonl"
+cp "$AMKD_ROOT/data/tokenizers/gpt2/tokenizer.json" "$tok/"
 expect_input_error tokenize_no_text "no_text.jsonl:1: expected an object with a \"text\" string" -- tokenize --model "$tok" --input "$w/no_text.jsonl" --output "$w/o.jsonl"
 
 # Several processes: a launch without ranks or command, and a rank outside the world size.
@@ -132,6 +176,12 @@ expect_input_error launch_nproc "--nproc 0 is not between 1 and 1024" -- launch 
 expect_input_error launch_no_command "give the command to run" -- launch --nproc 2
 RANK=2 WORLD_SIZE=2 expect_input_error rank_too_big "rank 2 is not below the world size 2" -- sft --model "$good" --data "$w/x.jsonl"
 expect_input_error dist_recipe_rank "dist: rank 3 and local_rank 0 must be below world_size 2" -- sft --model "$good" --set dist.world_size=2 --set dist.rank=3
+
+# A scoring line longer than the model's positions (its attention would need T^2 memory).
+"$AMKD_PYTHON" -c 'import json; print(json.dumps({"ids": [1] * 1000000}))' >"$w/long_ids.jsonl"
+limit="$("$AMKD_PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["max_position_embeddings"])' "$good/config.json")"
+expect_input_error score_too_long "long_ids.jsonl:1: 1000000 ids, more than the model's max_position_embeddings ($limit)" -- \
+  score --model "$good" --input "$w/long_ids.jsonl" --output "$w/o.jsonl"
 
 # Nothing on disk is damaged: a failing run leaves an existing output file as it was.
 echo "precious" >"$w/keep.jsonl"

@@ -41,6 +41,11 @@ TEST_CASE("every instruction format is read, detected from its keys", "[data]") 
   CHECK((e[3].prompt == "P4" && e[3].response == "R4" && e[3].id == "7"));
   CHECK((e[4].instruction == "U5" && e[4].response == "A5"));
   CHECK(e[0].id == path + ":1");
+  // An unsigned 64-bit id keeps its digits (it once became "-1").
+  const auto big =
+      write_lines("big_id", R"({"prompt": "P", "response": "R", "id": 18446744073709551615})"
+                            "\n");
+  CHECK(load_instruction_data(big).examples[0].id == "18446744073709551615");
 }
 
 TEST_CASE("bad lines name file and line, or are skipped and counted", "[data]") {

@@ -53,4 +53,11 @@ TEST_CASE("teacher cache lines follow the example's prompt, and bad lines name f
   CHECK_THROWS_WITH(TeacherCache(path, *tokenizer), Catch::Contains("cache.jsonl:2"));
   std::ofstream(path) << "{\"ids\": [5]}\n";
   CHECK_THROWS_AS(TeacherCache(path, *tokenizer), InputError);
+  // The same id twice: refused (which of the two responses is meant cannot be told).
+  std::ofstream(path) << R"({"id": "a", "ids": [5]})"
+                      << "\n"
+                      << R"({"id": "a", "ids": [6]})"
+                      << "\n";
+  CHECK_THROWS_WITH(TeacherCache(path, *tokenizer),
+                    Catch::Contains("cache.jsonl:2: id 'a' appears a second time"));
 }

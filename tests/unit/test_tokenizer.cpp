@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "test_paths.h"
+#include "tokenizer/regex.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace amkd;
@@ -118,4 +119,15 @@ TEST_CASE("tokenizer.json loading never crashes, whatever the bytes", "[tokenize
     }
   }
   CHECK(refused > 500);
+}
+
+TEST_CASE("a split pattern that exhausts PCRE2's limits is refused, not read as no match",
+          "[tokenizer]") {
+  // Nested quantifiers backtrack exponentially on a subject that finally fails to match.
+  const Regex catastrophic("(\\w+)+$", "test pattern");
+  const std::string text = std::string(40, 'a') + "!";
+  CHECK_THROWS_AS(catastrophic.find_all(text), InputError);
+  CHECK_THROWS_WITH(catastrophic.find_all(text), Catch::Contains("failed on a text of 41 bytes"));
+  CHECK(Regex("\\w+", "test pattern").find_all(text) ==
+        std::vector<std::pair<size_t, size_t>>{{0, 40}});
 }
