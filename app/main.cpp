@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "common/errors.h"
+#include "common/stop_signals.h"
 
 int main(int argc, char** argv) {
   CLI::App root{"amkd: distil large language models into small ones (AMMD and baselines)", "amkd"};
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
     for (const auto& c : commands)
       if (c.cli->parsed()) return c.run();
     return 2;
+  } catch (const amkd::StoppedBySignal& e) {
+    return e.exit_code();  // the run saved its checkpoint and said so
   } catch (const amkd::InputError& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 2;

@@ -37,6 +37,7 @@ void ProcessGroup::reduce_flat(torch::Tensor& flat) {
       store_->set(collective_key(rank()), std::vector<uint8_t>(count.begin(), count.end()));
     } catch (const std::exception&) {
       store_.reset();  // the store's server (rank 0) is gone; the collective will say so
+      store_lost_ = true;
     }
   }
   try {
@@ -53,7 +54,7 @@ void ProcessGroup::reduce_flat(torch::Tensor& flat) {
 // reached the collective (it stopped inside it). Empty when that cannot be told.
 std::string ProcessGroup::stragglers() {
   const std::string store_gone = " (rank 0, which serves the rendezvous, is not answering)";
-  if (!store_) return store_gone;
+  if (!store_) return store_lost_ ? store_gone : "";
   std::vector<std::string> behind;
   try {
     for (int r = 0; r < world_size(); ++r) {

@@ -67,6 +67,7 @@ class ProcessGroup {
   std::string stragglers();
 
   c10::intrusive_ptr<c10d::Store> store_;  // null for one process
+  bool store_lost_ = false;
   int64_t collectives_ = 0;
 };
 

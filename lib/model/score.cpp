@@ -77,6 +77,13 @@ int64_t score_jsonl(CausalLMImpl& model, const std::string& input, const std::st
   std::ifstream in(input, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot read input", input));
   const int64_t vocab = model.config().vocab_size;
+  // GPT-2's learned positions end at n_positions. RoPE models may go past
+  // max_position_embeddings (dynamic scaling is made for that), up to a bound that keeps one
+  // line's T x T attention in memory.
+  const ModelConfig& config = model.config();
+  const int64_t longest = config.family == Family::kGpt2
+                              ? config.max_position_embeddings
+                              : std::max<int64_t>(config.max_position_embeddings, 1 << 14);
   std::vector<nlohmann::json> rows;
   std::vector<std::vector<int64_t>> seqs;
   std::string line;
@@ -88,10 +95,9 @@ int64_t score_jsonl(CausalLMImpl& model, const std::string& input, const std::st
     nlohmann::json row = parse_json(line, fmt::format("{}:{}", input, number));
     if (!row.is_object() || !row.contains("ids") || !row["ids"].is_array())
       throw where("expected an object with an \"ids\" array");
-    // Attention memory grows with the square of the length: the model's own limit applies.
-    if (static_cast<int64_t>(row["ids"].size()) > model.config().max_position_embeddings)
-      throw where(fmt::format("{} ids, more than the model's max_position_embeddings ({})",
-                              row["ids"].size(), model.config().max_position_embeddings));
+    if (static_cast<int64_t>(row["ids"].size()) > longest)
+      throw where(fmt::format("{} ids, more than amkd scores in one line of this model ({})",
+                              row["ids"].size(), longest));
     std::vector<int64_t> ids;
     for (const auto& v : row["ids"]) {
       if (!v.is_number_integer())

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/stop_signals.h"
 #include "config/recipe_loader.h"
 #include "dist/rank_device.h"
 #include "metrics/progress.h"
@@ -301,6 +302,7 @@ TrainSummary DistillTrainer::run() {
   const int64_t eval_every = train.eval_every > 0              ? train.eval_every
                              : r_.rollout.source == "adaptive" ? sampler.batches_per_epoch()
                                                                : 0;
+  const StopSignals stop;  // SIGTERM, SIGUSR1, SIGINT: checkpoint after the step, then exit
   const auto run_start = Clock::now();
   if (critic_ && r_.critic.warmup_steps > 0) {
     // Critic-only ascent on the first batches: the student's first steps then follow a critic
@@ -361,9 +363,12 @@ TrainSummary DistillTrainer::run() {
     }
     if (eval_every > 0 && (step + 1) % eval_every == 0 && !last) evaluate(step + 1);
     if (held_out.due(step + 1, last)) held_out.run(step + 1, *student_, run, r_.student.path, out);
-    if (train.save_every > 0 && (step + 1) % train.save_every == 0 && !last)
+    const bool save_now = train.save_every > 0 && (step + 1) % train.save_every == 0 && !last;
+    if (save_now)
       out << "saved "
           << run.save(*student_, fmt::format("checkpoint-{}", step + 1), r_.student.path) << "\n";
+    if (!last)
+      run.stop_if_signalled(group_.get(), step + 1, save_now, *student_, r_.student.path, out);
   }
   evaluate(total_steps_);
   summary.final_dir = run.save(*student_, "final", r_.student.path);

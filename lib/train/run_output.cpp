@@ -1,11 +1,13 @@
 #include "train/run_output.h"
 
+#include <csignal>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "common/atomic_write.h"
 #include "common/errors.h"
+#include "common/stop_signals.h"
 #include "model/checkpoint.h"
 
 namespace fs = std::filesystem;
@@ -51,6 +53,33 @@ std::string RunOutput::save(CausalLMImpl& model, const std::string& name,
   options.extra_files["recipe.yaml"] = recipe_yaml_;
   save_model(model, path, options);
   return path;
+}
+
+void RunOutput::stop_if_signalled(ProcessGroup* group, int64_t step, bool saved,
+                                  CausalLMImpl& model, const std::string& source_dir,
+                                  std::ostream& out) {
+  int signal = StopSignals::requested();
+  if (group != nullptr) {
+    // Any rank's request counts, and every rank picks the same signal.
+    const int order[] = {SIGTERM, SIGUSR1, SIGINT};
+    torch::Tensor flags = torch::zeros({3}, torch::kInt64);
+    for (int i = 0; i < 3; ++i)
+      if (signal == order[i]) flags[i] = 1;
+    std::vector<torch::Tensor> all{flags.to(group->device())};
+    group->all_reduce_sum(all);
+    const torch::Tensor summed = all[0].cpu();
+    signal = 0;
+    for (int i = 0; i < 3 && signal == 0; ++i)
+      if (summed[i].item<int64_t>() > 0) signal = order[i];
+  }
+  if (signal == 0) return;
+  const std::string name = fmt::format("checkpoint-{}", step);
+  const std::string path = saved ? (fs::path(dir_) / name).string() : save(model, name, source_dir);
+  out << fmt::format("stopping on {} after step {}: the student is in {}\n", signal_name(signal),
+                     step, path);
+  out.flush();
+  if (group != nullptr) group->barrier();  // rank 0's checkpoint is complete before anyone exits
+  throw StoppedBySignal(signal);
 }
 
 }  // namespace amkd

@@ -4,8 +4,10 @@
 // train.save_every steps and final/ at the end. Each checkpoint is a
 // Hugging Face model directory (with the tokenizer and the recipe) written atomically.
 #include <optional>
+#include <ostream>
 #include <string>
 
+#include "dist/process_group.h"
 #include "metrics/metrics_jsonl.h"
 #include "metrics/tensorboard_events.h"
 #include "model/decoder.h"
@@ -25,6 +27,12 @@ class RunOutput {
   // Saves `model` (fp32) as DIR/name with tokenizer files from `source_dir`; returns the path.
   std::string save(CausalLMImpl& model, const std::string& name, const std::string& source_dir);
   const std::string& dir() const { return dir_; }
+
+  // After a step: when a stop signal (common/stop_signals.h) arrived on any rank, every rank
+  // stops here at the same step: rank 0 saves checkpoint-STEP (unless `saved` says this step's
+  // checkpoint exists) and reports, then StoppedBySignal is thrown. `group` may be null.
+  void stop_if_signalled(ProcessGroup* group, int64_t step, bool saved, CausalLMImpl& model,
+                         const std::string& source_dir, std::ostream& out);
 
  private:
   std::string dir_, recipe_yaml_;

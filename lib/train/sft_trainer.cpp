@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/errors.h"
+#include "common/stop_signals.h"
 #include "config/recipe_loader.h"
 #include "data/batching.h"
 #include "dist/dist_env.h"
@@ -139,6 +140,7 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
                        std::chrono::duration<double>(Clock::now() - start).count());
   };
 
+  const StopSignals stop;  // SIGTERM, SIGUSR1, SIGINT: checkpoint after the step, then exit
   const auto run_start = Clock::now();
   auto window_start = run_start;
   int64_t window_tokens = 0;
@@ -182,8 +184,10 @@ SftSummary run_sft(const Recipe& recipe, std::ostream& console) {
     const bool last = step + 1 == total_steps;
     if (train.eval_every > 0 && (step + 1) % train.eval_every == 0 && !last) validate(step + 1);
     if (held_out.due(step + 1, last)) held_out.run(step + 1, *model, run, m.path, out);
-    if (train.save_every > 0 && (step + 1) % train.save_every == 0 && !last)
+    const bool save_now = train.save_every > 0 && (step + 1) % train.save_every == 0 && !last;
+    if (save_now)
       out << "saved " << run.save(*model, fmt::format("checkpoint-{}", step + 1), m.path) << "\n";
+    if (!last) run.stop_if_signalled(group.get(), step + 1, save_now, *model, m.path, out);
   }
   validate(total_steps);
   summary.final_dir = run.save(*model, "final", m.path);

@@ -177,10 +177,14 @@ expect_input_error launch_no_command "give the command to run" -- launch --nproc
 RANK=2 WORLD_SIZE=2 expect_input_error rank_too_big "rank 2 is not below the world size 2" -- sft --model "$good" --data "$w/x.jsonl"
 expect_input_error dist_recipe_rank "dist: rank 3 and local_rank 0 must be below world_size 2" -- sft --model "$good" --set dist.world_size=2 --set dist.rank=3
 
-# A scoring line longer than the model's positions (its attention would need T^2 memory).
+# A scoring line longer than the model's positions: GPT-2's learned positions end at
+# n_positions; RoPE models are bounded so that one line's T^2 attention fits in memory.
+n_pos="$("$AMKD_PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["n_positions"])' "$REF/gpt2/config.json")"
+"$AMKD_PYTHON" -c 'import json, sys; print(json.dumps({"ids": [1] * (int(sys.argv[1]) + 1)}))' "$n_pos" >"$w/gpt2_long.jsonl"
+expect_input_error score_gpt2_too_long "gpt2_long.jsonl:1: $((n_pos + 1)) ids, more than amkd scores in one line of this model ($n_pos)" -- \
+  score --model "$REF/gpt2" --input "$w/gpt2_long.jsonl" --output "$w/o.jsonl"
 "$AMKD_PYTHON" -c 'import json; print(json.dumps({"ids": [1] * 1000000}))' >"$w/long_ids.jsonl"
-limit="$("$AMKD_PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["max_position_embeddings"])' "$good/config.json")"
-expect_input_error score_too_long "long_ids.jsonl:1: 1000000 ids, more than the model's max_position_embeddings ($limit)" -- \
+expect_input_error score_too_long "long_ids.jsonl:1: 1000000 ids, more than amkd scores in one line of this model (16384)" -- \
   score --model "$good" --input "$w/long_ids.jsonl" --output "$w/o.jsonl"
 
 # Nothing on disk is damaged: a failing run leaves an existing output file as it was.
