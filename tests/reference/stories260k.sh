@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A trained model: stories260K (llama2.c) must reproduce the reference teacher-forced NLL of its
-# greedy continuation (from an independent numpy port), and every greedy id must be the argmax.
+# greedy continuation (from an independent numpy port). That every greedy id is the argmax is
+# checked by the unit test "stories260K greedy decoding with the KV cache reproduces the reference".
 source "$(dirname "$0")/../lib.sh"
 out="$(scratch stories260k)"
 ref="$AMKD_ROOT/data/models/stories260K/reference_greedy_100.json"
